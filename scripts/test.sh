@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Command 2 of the README: install what the tests need, then run every check
+# (types, lint + format, unit, worker-runtime and browser suites).
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+python3 -c 'import onnx' >/dev/null 2>&1 || need+=(python3-onnx)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "[test] installing Debian packages: ${need[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${need[@]}"
+fi
+ensure_deps
+npm test

@@ -1,0 +1,49 @@
+/** The registry of architectures, by the reference's option names (`--netG`, `--netD`). */
+import { patchGanDiscriminator } from "./patchgan.ts";
+import { resnetGenerator } from "./resnet.ts";
+import type { NetworkSpec } from "./spec.ts";
+
+export type GeneratorFactory = (o: {
+  ngf: number;
+  inChannels?: number;
+  outChannels?: number;
+}) => NetworkSpec;
+export type DiscriminatorFactory = (o: {
+  ndf: number;
+  nLayersD: number;
+  inChannels?: number;
+}) => NetworkSpec;
+
+export const GENERATORS = {
+  resnet_9blocks: (o) => resnetGenerator({ ...o, nBlocks: 9 }),
+  resnet_6blocks: (o) => resnetGenerator({ ...o, nBlocks: 6 }),
+} satisfies Record<string, GeneratorFactory>;
+
+export const DISCRIMINATORS = {
+  basic: (o) => patchGanDiscriminator({ ndf: o.ndf, nLayers: 3, inChannels: o.inChannels }),
+  n_layers: (o) =>
+    patchGanDiscriminator({ ndf: o.ndf, nLayers: o.nLayersD, inChannels: o.inChannels }),
+} satisfies Record<string, DiscriminatorFactory>;
+
+export type NetG = keyof typeof GENERATORS;
+export type NetD = keyof typeof DISCRIMINATORS;
+
+function lookup<T>(table: Record<string, T>, kind: string, flag: string): T {
+  const f = table[kind];
+  if (!f)
+    throw new Error(
+      `Unsupported ${flag} "${kind}". Should be one of: ${Object.keys(table).join(", ")}.`,
+    );
+  return f;
+}
+
+export function buildGenerator(netG: string, o: Parameters<GeneratorFactory>[0]): NetworkSpec {
+  return lookup<GeneratorFactory>(GENERATORS, netG, "--netG")(o);
+}
+
+export function buildDiscriminator(
+  netD: string,
+  o: Parameters<DiscriminatorFactory>[0],
+): NetworkSpec {
+  return lookup<DiscriminatorFactory>(DISCRIMINATORS, netD, "--netD")(o);
+}

@@ -1,0 +1,159 @@
+/**
+ * Networks as data. Each architecture file builds a list of layers; the
+ * TensorFlow.js runtime (training) and the ONNX writer (export) both walk the
+ * same list, so the trained graph and the exported graph cannot drift apart.
+ *
+ * Parameter names follow the reference PyTorch implementation's state-dict keys
+ * (`model.1.weight`, `model.10.conv_block.5.bias`, ...), so reference checkpoints
+ * import by name. Weight layouts here are PyTorch/ONNX: Conv [out, in, kh, kw],
+ * ConvTranspose [in, out, kh, kw].
+ */
+
+export interface ConvLayer {
+  op: "conv";
+  /** State-dict prefix: weights at `${name}.weight`, bias at `${name}.bias`. */
+  name: string;
+  inChannels: number;
+  outChannels: number;
+  kernel: number;
+  stride: number;
+  /** Zero padding on every side (reflection padding is a separate layer). */
+  padding: number;
+  bias: boolean;
+  /** An instance norm follows: the bias is cancelled by it (exactly), so trainers may freeze it at 0. */
+  feedsNorm: boolean;
+}
+
+export interface ConvTransposeLayer {
+  op: "convTranspose";
+  name: string;
+  inChannels: number;
+  outChannels: number;
+  kernel: number;
+  stride: number;
+  padding: number;
+  outputPadding: number;
+  bias: boolean;
+  feedsNorm: boolean;
+}
+
+export type Layer =
+  | ConvLayer
+  | ConvTransposeLayer
+  | { op: "reflectPad"; pad: number }
+  /** Instance norm without affine parameters or running statistics (the reference's choice). */
+  | { op: "instanceNorm"; epsilon: number }
+  | { op: "relu" }
+  | { op: "leakyRelu"; alpha: number }
+  | { op: "tanh" }
+  /** x + body(x) */
+  | { op: "residual"; body: Layer[] }
+  /** concat([x, body(x)], channels): the U-Net skip connection. */
+  | { op: "concatSkip"; body: Layer[] };
+
+export interface NetworkSpec {
+  /** Registry name, e.g. `resnet_9blocks`, `basic`. */
+  kind: string;
+  inChannels: number;
+  outChannels: number;
+  layers: Layer[];
+  /** Sides of the input must be multiples of this. */
+  sizeMultiple: number;
+}
+
+export interface ParamShape {
+  name: string;
+  shape: number[];
+}
+
+/** Every trainable tensor in walk order, with its PyTorch/ONNX layout shape. */
+export function paramShapes(spec: NetworkSpec): ParamShape[] {
+  const out: ParamShape[] = [];
+  const walk = (layers: Layer[]) => {
+    for (const l of layers) {
+      if (l.op === "conv") {
+        out.push({
+          name: `${l.name}.weight`,
+          shape: [l.outChannels, l.inChannels, l.kernel, l.kernel],
+        });
+        if (l.bias) out.push({ name: `${l.name}.bias`, shape: [l.outChannels] });
+      } else if (l.op === "convTranspose") {
+        out.push({
+          name: `${l.name}.weight`,
+          shape: [l.inChannels, l.outChannels, l.kernel, l.kernel],
+        });
+        if (l.bias) out.push({ name: `${l.name}.bias`, shape: [l.outChannels] });
+      } else if (l.op === "residual" || l.op === "concatSkip") {
+        walk(l.body);
+      }
+    }
+  };
+  walk(spec.layers);
+  return out;
+}
+
+export function countParams(spec: NetworkSpec): number {
+  return paramShapes(spec).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/**
+ * Multiply-adds for one image of height x width. Transposed convs are counted
+ * at input resolution (each input pixel times kernel area times channels),
+ * which is the work actually done.
+ */
+export function countMacs(spec: NetworkSpec, height: number, width: number): number {
+  let total = 0;
+  const walk = (layers: Layer[], h: number, w: number, c: number): [number, number, number] => {
+    for (const l of layers) {
+      switch (l.op) {
+        case "reflectPad":
+          h += 2 * l.pad;
+          w += 2 * l.pad;
+          break;
+        case "conv": {
+          h = Math.floor((h + 2 * l.padding - l.kernel) / l.stride) + 1;
+          w = Math.floor((w + 2 * l.padding - l.kernel) / l.stride) + 1;
+          total += h * w * l.outChannels * l.inChannels * l.kernel * l.kernel;
+          c = l.outChannels;
+          break;
+        }
+        case "convTranspose": {
+          total += h * w * l.inChannels * l.outChannels * l.kernel * l.kernel;
+          h = (h - 1) * l.stride - 2 * l.padding + l.kernel + l.outputPadding;
+          w = (w - 1) * l.stride - 2 * l.padding + l.kernel + l.outputPadding;
+          c = l.outChannels;
+          break;
+        }
+        case "residual":
+          walk(l.body, h, w, c);
+          break;
+        case "concatSkip": {
+          const [, , bc] = walk(l.body, h, w, c);
+          c += bc;
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    return [h, w, c];
+  };
+  walk(spec.layers, height, width, spec.inChannels);
+  return total;
+}
+
+/** Sequential-index naming like the reference's nn.Sequential: every layer takes an index. */
+export class SequentialNames {
+  private index = 0;
+  private readonly prefix: string;
+  constructor(prefix: string) {
+    this.prefix = prefix;
+  }
+  /** The name of the next layer; padding, norm and activation layers consume an index too. */
+  next(): string {
+    return `${this.prefix}.${this.index++}`;
+  }
+  skip(n = 1): void {
+    this.index += n;
+  }
+}
