@@ -14,4 +14,9 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${need[@]}"
 fi
 ensure_deps
-npm test
+rm -f test-results/vitest.json
+status=0
+npm test || status=$?
+# One plain closing line that any CI reader understands.
+[ -f test-results/vitest.json ] && node scripts/summary.ts test-results/vitest.json
+exit "$status"
