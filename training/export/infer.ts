@@ -1,0 +1,103 @@
+/**
+ * The two engines the export check compares: an exported file in
+ * onnxruntime-node and the same weights in the TensorFlow.js generator.
+ * Both take and return planar float32 [3, H, W] in [-1, 1] (models/contract.ts).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import * as ort from "onnxruntime-node";
+import type { NetworkSpec } from "../networks/spec.ts";
+import { forward, paramsFromTorch } from "../networks/tfjs.ts";
+import { INPUT_NAME, OUTPUT_NAME, type Weights } from "./onnx.ts";
+
+/** One image, planar [channels, height, width]. */
+export interface PlanarImage {
+  data: Float32Array;
+  width: number;
+  height: number;
+}
+
+export function checkSize(width: number, height: number, multiple: number): void {
+  if (width % multiple !== 0 || height % multiple !== 0) {
+    throw new RangeError(
+      `image is ${width}x${height}; the generator needs sides that are multiples of ${multiple} ` +
+        `(resize or pad it, e.g. to ${Math.ceil(width / multiple) * multiple}x${Math.ceil(height / multiple) * multiple})`,
+    );
+  }
+}
+
+export interface OnnxRunner {
+  run(image: PlanarImage): Promise<PlanarImage>;
+  release(): Promise<void>;
+}
+
+/** Load ONNX bytes into onnxruntime-node (CPU); `threads` 0 lets it choose. */
+export async function onnxRunner(
+  bytes: Uint8Array,
+  sizeMultiple: number,
+  threads = 0,
+): Promise<OnnxRunner> {
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: ["cpu"],
+    intraOpNumThreads: threads,
+  });
+  return {
+    async run({ data, width, height }) {
+      checkSize(width, height, sizeMultiple);
+      const input = new ort.Tensor("float32", data, [
+        1,
+        data.length / (width * height),
+        height,
+        width,
+      ]);
+      const result = await session.run({ [INPUT_NAME]: input });
+      const out = result[OUTPUT_NAME];
+      if (!out) throw new Error(`model has no output named "${OUTPUT_NAME}"`);
+      const [, , h, w] = out.dims as number[];
+      const image = { data: (out.data as Float32Array).slice(), width: w ?? 0, height: h ?? 0 };
+      out.dispose();
+      return image;
+    },
+    release: () => session.release(),
+  };
+}
+
+export interface TfjsRunner {
+  run(image: PlanarImage): Promise<PlanarImage>;
+  dispose(): void;
+}
+
+let instance = 0;
+
+/**
+ * The TensorFlow.js generator with `weights` on the current tfjs backend
+ * (choose it with tf.setBackend before). Dispose it to free the variables.
+ */
+export function tfjsRunner(spec: NetworkSpec, weights: Weights): TfjsRunner {
+  // Variable names are global in tfjs: give each runner its own prefix.
+  const params = paramsFromTorch(spec, weights, `export-check-${instance++}/`);
+  return {
+    async run({ data, width, height }) {
+      checkSize(width, height, spec.sizeMultiple);
+      const channels = data.length / (width * height);
+      const y = tf.tidy(() => {
+        const nchw = tf.tensor4d(data, [1, channels, height, width]);
+        const out = forward(spec, params, tf.transpose(nchw, [0, 2, 3, 1]));
+        return tf.transpose(out, [0, 3, 1, 2]);
+      });
+      const [, , h, w] = y.shape;
+      const out = (await y.data()) as Float32Array;
+      y.dispose();
+      return { data: out, width: w ?? 0, height: h ?? 0 };
+    },
+    dispose() {
+      for (const v of params.values()) v.dispose();
+    },
+  };
+}
+
+export async function useTfjsBackend(name: "wasm" | "cpu"): Promise<void> {
+  if (name === "wasm") await import("@tensorflow/tfjs-backend-wasm");
+  else await import("@tensorflow/tfjs-backend-cpu");
+  if (!(await tf.setBackend(name)))
+    throw new Error(`TensorFlow.js backend "${name}" failed to start`);
+}

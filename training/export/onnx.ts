@@ -1,0 +1,232 @@
+/**
+ * NetworkSpec + weights -> ONNX bytes. Walks the same layer list as the
+ * TensorFlow.js runtime (training/networks/tfjs.ts), so the exported graph is
+ * the trained graph. A pure function: no files, no console.
+ *
+ * Graph contract (models/schema.ts STANDARD_IO): input "input" float32 NCHW in
+ * [-1, 1] with symbolic batch/height/width, output "output" float32.
+ * Variants:
+ * - fp32: float32 weights and compute;
+ * - fp16: float16 weights and compute, Cast to/from float32 at the edges;
+ * - int8: weight-only, per-output-channel symmetric int8 initializers feeding
+ *   DequantizeLinear (axis 0 for Conv, 1 for ConvTranspose); compute in
+ *   float32. No ConvInteger / MatMulInteger / DynamicQuantizeLinear, which
+ *   WebGPU lacks.
+ */
+import type { Dtype } from "../../models/schema.ts";
+import { type Layer, type NetworkSpec, paramShapes } from "../networks/spec.ts";
+import {
+  type AttributeProto,
+  AttributeType,
+  DataType,
+  type DataTypeCode,
+  type Dimension,
+  encodeModel,
+  IR_VERSION,
+  type NodeProto,
+  OPSET,
+  type TensorProto,
+  type ValueInfoProto,
+} from "./proto.ts";
+import { float16Bytes, float32Bytes, quantizeInt8PerChannel } from "./quantize.ts";
+
+export type Weights = ReadonlyMap<string, { shape: number[]; data: Float32Array }>;
+
+export const INPUT_NAME = "input";
+export const OUTPUT_NAME = "output";
+
+type Attr = number | number[] | string | { float: number };
+
+function attribute(name: string, v: Attr): AttributeProto {
+  if (typeof v === "string")
+    return { name, type: AttributeType.STRING, s: new TextEncoder().encode(v) };
+  if (Array.isArray(v)) return { name, type: AttributeType.INTS, ints: v };
+  if (typeof v === "number") return { name, type: AttributeType.INT, i: v };
+  return { name, type: AttributeType.FLOAT, f: v.float };
+}
+
+/** Accumulates nodes and initializers with unique, readable names. */
+class GraphBuilder {
+  readonly nodes: NodeProto[] = [];
+  readonly initializers: TensorProto[] = [];
+  private readonly initNames = new Set<string>();
+  private count = 0;
+
+  node(op: string, inputs: string[], attrs: Record<string, Attr> = {}, label = op): string {
+    const id = this.count++;
+    const output = `${label}_${id}`;
+    this.nodes.push({
+      name: `${label}_${id}`,
+      op_type: op,
+      input: inputs,
+      output: [output],
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
+    return output;
+  }
+
+  /** Adds an initializer once; later calls with the same name reuse it. */
+  init(name: string, dataType: DataTypeCode, dims: number[], raw: () => Uint8Array): string {
+    if (!this.initNames.has(name)) {
+      this.initNames.add(name);
+      this.initializers.push({ name, dims, data_type: dataType, raw_data: raw() });
+    }
+    return name;
+  }
+}
+
+function checkWeights(spec: NetworkSpec, weights: Weights): void {
+  const expected = paramShapes(spec);
+  const known = new Set(expected.map((p) => p.name));
+  const problems: string[] = [];
+  for (const p of expected) {
+    const w = weights.get(p.name);
+    const size = p.shape.reduce((a, b) => a * b, 1);
+    if (!w) problems.push(`missing ${p.name} (expected [${p.shape}])`);
+    else if (w.shape.join(",") !== p.shape.join(","))
+      problems.push(`${p.name} has shape [${w.shape}], expected [${p.shape}]`);
+    else if (w.data.length !== size)
+      problems.push(`${p.name} holds ${w.data.length} values, its shape needs ${size}`);
+  }
+  for (const name of weights.keys())
+    if (!known.has(name)) problems.push(`unexpected parameter ${name}`);
+  if (problems.length > 0)
+    throw new Error(`weights do not fit ${spec.kind}:\n  ${problems.join("\n  ")}`);
+}
+
+/** Emits the graph of one layer list; returns [output name, channels]. */
+function emit(
+  g: GraphBuilder,
+  layers: Layer[],
+  x: string,
+  channels: number,
+  weights: Weights,
+  dtype: Dtype,
+): [string, number] {
+  const floatType = dtype === "fp16" ? DataType.FLOAT16 : DataType.FLOAT;
+  const floats = (data: Float32Array) =>
+    dtype === "fp16" ? float16Bytes(data) : float32Bytes(data);
+  const weight = (name: string, axis: number): string => {
+    const w = weights.get(name);
+    if (!w) throw new Error(`missing parameter ${name}`);
+    if (dtype !== "int8") return g.init(name, floatType, w.shape, () => floats(w.data));
+    const q = quantizeInt8PerChannel(w.data, w.shape, axis);
+    const channels = q.scale.length;
+    const values = g.init(`${name}_quantized`, DataType.INT8, w.shape, () => {
+      return new Uint8Array(q.values.buffer);
+    });
+    const scale = g.init(`${name}_scale`, DataType.FLOAT, [channels], () => float32Bytes(q.scale));
+    const zero = g.init(`${name}_zero_point`, DataType.INT8, [channels], () => {
+      return new Uint8Array(channels);
+    });
+    return g.node("DequantizeLinear", [values, scale, zero], { axis }, `${name}/Dequantize`);
+  };
+  const bias = (name: string): string => {
+    const b = weights.get(name);
+    if (!b) throw new Error(`missing parameter ${name}`);
+    return g.init(name, floatType, b.shape, () => floats(b.data));
+  };
+  const constant = (name: string, count: number, value: number) =>
+    g.init(name, floatType, [count], () => floats(new Float32Array(count).fill(value)));
+
+  for (const l of layers) {
+    switch (l.op) {
+      case "reflectPad": {
+        const p = l.pad;
+        const pads = g.init(`pads_${p}`, DataType.INT64, [8], () => {
+          return new Uint8Array(
+            new BigInt64Array([0n, 0n, BigInt(p), BigInt(p), 0n, 0n, BigInt(p), BigInt(p)]).buffer,
+          );
+        });
+        x = g.node("Pad", [x, pads], { mode: "reflect" });
+        break;
+      }
+      case "conv":
+      case "convTranspose": {
+        const transposed = l.op === "convTranspose";
+        const inputs = [x, weight(`${l.name}.weight`, transposed ? 1 : 0)];
+        if (l.bias) inputs.push(bias(`${l.name}.bias`));
+        const attrs: Record<string, Attr> = {
+          kernel_shape: [l.kernel, l.kernel],
+          strides: [l.stride, l.stride],
+          pads: [l.padding, l.padding, l.padding, l.padding],
+        };
+        if (l.op === "convTranspose") attrs.output_padding = [l.outputPadding, l.outputPadding];
+        x = g.node(transposed ? "ConvTranspose" : "Conv", inputs, attrs, l.name);
+        channels = l.outChannels;
+        break;
+      }
+      case "instanceNorm": {
+        const scale = constant(`instance_norm_scale_${channels}`, channels, 1);
+        const shift = constant(`instance_norm_bias_${channels}`, channels, 0);
+        x = g.node("InstanceNormalization", [x, scale, shift], {
+          epsilon: { float: l.epsilon },
+        });
+        break;
+      }
+      case "relu":
+        x = g.node("Relu", [x]);
+        break;
+      case "leakyRelu":
+        x = g.node("LeakyRelu", [x], { alpha: { float: l.alpha } });
+        break;
+      case "tanh":
+        x = g.node("Tanh", [x]);
+        break;
+      case "residual": {
+        const [body] = emit(g, l.body, x, channels, weights, dtype);
+        x = g.node("Add", [x, body]);
+        break;
+      }
+      case "concatSkip": {
+        const [body, bodyChannels] = emit(g, l.body, x, channels, weights, dtype);
+        x = g.node("Concat", [x, body], { axis: 1 });
+        channels += bodyChannels;
+        break;
+      }
+    }
+  }
+  return [x, channels];
+}
+
+function valueInfo(name: string, channels: number, h: string, w: string): ValueInfoProto {
+  const dim: Dimension[] = [
+    { dim_param: "batch" },
+    { dim_value: channels },
+    { dim_param: h },
+    { dim_param: w },
+  ];
+  return { name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim } } } };
+}
+
+/** Serialise `spec` with `weights` (PyTorch/ONNX layouts, as paramShapes lists them). */
+export function buildOnnx(spec: NetworkSpec, weights: Weights, dtype: Dtype): Uint8Array {
+  checkWeights(spec, weights);
+  const g = new GraphBuilder();
+  let x = INPUT_NAME;
+  if (dtype === "fp16") x = g.node("Cast", [x], { to: DataType.FLOAT16 });
+  [x] = emit(g, spec.layers, x, spec.inChannels, weights, dtype);
+  if (dtype === "fp16") x = g.node("Cast", [x], { to: DataType.FLOAT });
+  // The last node writes the graph output directly (no Identity node).
+  const last = g.nodes.at(-1);
+  if (!last || last.output[0] !== x) throw new Error(`internal error: ${spec.kind} has no layers`);
+  last.output[0] = OUTPUT_NAME;
+  return encodeModel({
+    ir_version: IR_VERSION,
+    opset_import: [{ domain: "", version: OPSET }],
+    producer_name: "unpaired",
+    producer_version: "1",
+    doc_string: `${spec.kind} generator, ${dtype} variant`,
+    graph: {
+      name: `${spec.kind}_${dtype}`,
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [valueInfo(INPUT_NAME, spec.inChannels, "height", "width")],
+      output: [valueInfo(OUTPUT_NAME, spec.outChannels, "out_height", "out_width")],
+    },
+    metadata_props: [
+      { key: "unpaired.dtype", value: dtype },
+      { key: "unpaired.kind", value: spec.kind },
+    ],
+  });
+}
