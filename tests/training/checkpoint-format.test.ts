@@ -1,0 +1,126 @@
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "@tensorflow/tfjs-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type CheckpointState,
+  loadGeneratorFromCheckpoint,
+  readCheckpoint,
+  readNet,
+} from "../../training/checkpoint/read.ts";
+import { readHeader } from "../../training/checkpoint/safetensors.ts";
+import { paramSources, saveCheckpoint } from "../../training/checkpoint/write.ts";
+import { Rng } from "../../training/model/rng.ts";
+import { buildGenerator } from "../../training/networks/index.ts";
+import { initParams, paramsToTorch } from "../../training/networks/tfjs.ts";
+import { parseTrainOptions } from "../../training/options.ts";
+
+const options = parseTrainOptions([
+  "--dataroot",
+  "/data/shapes",
+  "--netG",
+  "resnet_6blocks",
+  "--ngf",
+  "4",
+  "--seed",
+  "7",
+]).options;
+const spec = buildGenerator("resnet_6blocks", { ngf: 4 });
+
+function state(iterations: number): CheckpointState {
+  return {
+    options,
+    counters: {
+      epoch: 1,
+      epochIter: iterations,
+      totalIters: iterations,
+      adamStepG: 0,
+      adamStepD: 0,
+    },
+    rng: Rng.derive(7, "pool").state(),
+    meta: {
+      iterations,
+      epochs: 0.5,
+      wallSeconds: 1.5,
+      backend: "cpu",
+      date: new Date().toISOString(),
+      dataset: { name: "shapes", source: "/data/shapes", trainA: 4, trainB: 5 },
+    },
+  };
+}
+
+let dir: string;
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+  dir = await mkdtemp(path.join(os.tmpdir(), "ckpt-format-"));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe("checkpoint files", () => {
+  it("round-trips generator weights in PyTorch layout with options and meta", async () => {
+    const rng = Rng.derive(1, "init");
+    const gA = initParams(spec, 0.02, () => rng.randn(), "fmt/G_A/");
+    const gB = initParams(spec, 0.02, () => rng.randn(), "fmt/G_B/");
+    await saveCheckpoint({
+      runDir: dir,
+      tensors: [...paramSources("G_A", spec, gA), ...paramSources("G_B", spec, gB)],
+      state: state(3),
+      keepAs: "epoch_1",
+    });
+    const expected = await paramsToTorch(spec, gA);
+    for (const epoch of ["latest", 1] as const) {
+      const g = await loadGeneratorFromCheckpoint(dir, "G_A", epoch);
+      expect(g.netG).toBe("resnet_6blocks");
+      expect(g.ngf).toBe(4);
+      expect(g.spec).toEqual(spec);
+      expect(g.options).toEqual(options);
+      expect(g.meta.dataset.trainB).toBe(5);
+      expect([...g.weights.keys()]).toEqual([...expected.keys()]);
+      for (const [k, v] of expected) {
+        expect(g.weights.get(k)?.shape).toEqual(v.shape);
+        expect(g.weights.get(k)?.data).toEqual(v.data);
+      }
+    }
+    const gBRead = await readNet(await readCheckpoint(path.join(dir, "latest.safetensors")), "G_B");
+    expect(gBRead.get("model.1.weight")?.data).toEqual(
+      (await paramsToTorch(spec, gB)).get("model.1.weight")?.data,
+    );
+    // The header follows the safetensors layout (8-byte aligned JSON, F32 entries).
+    const header = await readHeader(path.join(dir, "epoch_1.safetensors"));
+    expect(header.dataStart % 8).toBe(0);
+    expect(header.tensors.get("G_A/model.1.weight")?.shape).toEqual([4, 3, 7, 7]);
+    for (const p of [...gA.values(), ...gB.values()]) p.dispose();
+  });
+
+  it("ignores a partially written temp file and removes it on the next save", async () => {
+    const before = await loadGeneratorFromCheckpoint(dir, "G_A");
+    const partial = path.join(dir, "latest.safetensors.tmp-deadbeef");
+    await writeFile(partial, Buffer.from([1, 2, 3, 4, 5, 6, 7]));
+    const after = await loadGeneratorFromCheckpoint(dir, "G_A");
+    expect(after.weights.get("model.1.weight")?.data).toEqual(
+      before.weights.get("model.1.weight")?.data,
+    );
+    await saveCheckpoint({ runDir: dir, tensors: [], state: state(4) });
+    expect(await readdir(dir)).not.toContain("latest.safetensors.tmp-deadbeef");
+    // The kept epoch file is untouched by the later `latest`.
+    expect(
+      (await readCheckpoint(path.join(dir, "epoch_1.safetensors"))).state.meta.iterations,
+    ).toBe(3);
+  });
+
+  it("says clearly when a checkpoint is missing or truncated", async () => {
+    await expect(loadGeneratorFromCheckpoint(dir, "G_A", 99)).rejects.toThrow(/no checkpoint at/);
+    const bad = path.join(dir, "broken.safetensors");
+    const good = await readHeader(path.join(dir, "epoch_1.safetensors"));
+    const head = Buffer.alloc(8);
+    head.writeBigUInt64LE(BigInt(good.dataStart - 8));
+    const { readFile } = await import("node:fs/promises");
+    const whole = await readFile(path.join(dir, "epoch_1.safetensors"));
+    await writeFile(bad, whole.subarray(0, good.dataStart + 100));
+    await expect(readHeader(bad)).rejects.toThrow(/truncated/);
+    await writeFile(bad, Buffer.concat([head, Buffer.from("not json")]));
+    await expect(readHeader(bad)).rejects.toThrow(/out of range|not JSON/);
+  });
+});
