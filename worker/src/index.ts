@@ -1,17 +1,49 @@
+/**
+ * The edge API and the site in one worker: manifest, model file fallback
+ * downloads, share links, and site/dist through the ASSETS binding (the worker
+ * runs first so static files get the same security headers).
+ */
 import { Hono } from "hono";
-import manifestJson from "../../models/manifest.json";
-import { parseManifest } from "../../models/schema.ts";
+import type { AppEnv } from "./env.ts";
+import { notFound, onError } from "./errors.ts";
+import { manifestLoader } from "./manifest.ts";
+import { siteCors } from "./middleware/cors.ts";
+import { securityHeaders } from "./middleware/security-headers.ts";
+import { OPENAPI } from "./openapi.ts";
+import { fileRoutes } from "./routes/files.ts";
+import { modelRoutes } from "./routes/models.ts";
 
-export interface Env {
-  ASSETS: Fetcher;
-  MODELS: R2Bucket;
-  SITE_ORIGINS: string;
-}
+const loadManifest = manifestLoader();
+const app = new Hono<AppEnv>();
 
-const manifest = parseManifest(manifestJson);
-const app = new Hono<{ Bindings: Env }>();
+app.onError(onError);
+app.use("*", securityHeaders());
+app.use(
+  "/api/*",
+  siteCors({
+    allowMethods: ["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type"],
+    exposeHeaders: ["ETag"],
+  }),
+);
+app.use(
+  "/models/*",
+  siteCors({
+    exposeHeaders: ["Content-Length", "Content-Range", "ETag", "Repr-Digest", "Accept-Ranges"],
+  }),
+);
 
-app.get("/api/v1/models", (c) => c.json(manifest));
-app.all("*", (c) => c.env.ASSETS.fetch(c.req.raw));
+app.get("/api/v1/openapi.json", (c) => c.json(OPENAPI));
+app.route("/api/v1/models", modelRoutes(loadManifest));
+app.route("/models", fileRoutes(loadManifest));
+app.all("/api/*", notFound);
+app.all("/models/*", notFound);
+
+// Everything else is the static site. Fetched responses have immutable
+// headers; copy so the security middleware can add its own.
+app.all("*", async (c) => {
+  const res = await c.env.ASSETS.fetch(c.req.raw);
+  return new Response(res.body, res);
+});
 
 export default app;

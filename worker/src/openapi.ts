@@ -1,0 +1,232 @@
+/**
+ * The OpenAPI 3.1 document, hand-written next to the routes it describes.
+ * A test compares it with the routes the app registers.
+ */
+const error = { $ref: "#/components/responses/Error" };
+const json = (schema: object) => ({ "application/json": { schema } });
+const idParam = (name: string, description: string) => ({
+  name,
+  in: "path",
+  required: true,
+  schema: { type: "string" },
+  description,
+});
+
+const clientQuery = [
+  {
+    name: "provider",
+    in: "query",
+    schema: { type: "string", enum: ["webgpu", "wasm"] },
+    description: "Narrow each generator to the one variant that fits this execution provider.",
+  },
+  {
+    name: "f16",
+    in: "query",
+    schema: { type: "string", enum: ["0", "1"] },
+    description: "With provider=webgpu: the adapter has the shader-f16 feature.",
+  },
+];
+
+const fileResponses = {
+  "200": { description: "The whole file (also when Range names several ranges or is malformed)." },
+  "206": { description: "One byte range; Content-Range says which." },
+  "304": { description: "If-None-Match matched the ETag (the file's sha256)." },
+  "404": error,
+  "416": { description: "The range starts past the end; Content-Range: bytes */<size>." },
+};
+
+const shareMeta = {
+  type: "object",
+  required: [
+    "id",
+    "modelId",
+    "direction",
+    "variant",
+    "createdAt",
+    "expiresAt",
+    "outputUrl",
+    "inputUrl",
+  ],
+  properties: {
+    id: { type: "string" },
+    modelId: { type: "string" },
+    direction: { type: "string", enum: ["AtoB", "BtoA"] },
+    variant: { type: "string", enum: ["fp32", "fp16", "int8"] },
+    createdAt: { type: "string", format: "date-time" },
+    expiresAt: { type: "string", format: "date-time" },
+    outputUrl: { type: "string" },
+    inputUrl: { type: ["string", "null"] },
+  },
+};
+
+const image = {
+  description: "The stored JPEG, PNG or WebP image.",
+  content: { "image/*": { schema: { type: "string", format: "binary" } } },
+};
+
+export const OPENAPI = {
+  openapi: "3.1.0",
+  info: {
+    title: "Unpaired edge API",
+    version: "1.0.0",
+    description:
+      "Model manifest, model file downloads and share links. Errors are {error: {code, message}}.",
+  },
+  paths: {
+    "/api/v1/models": {
+      get: {
+        summary: "The model manifest (models/schema.ts), strong ETag, 304 on If-None-Match.",
+        parameters: clientQuery,
+        responses: {
+          "200": {
+            description: "The manifest.",
+            content: json({ $ref: "#/components/schemas/Manifest" }),
+          },
+          "304": { description: "Not modified." },
+          "400": error,
+        },
+      },
+    },
+    "/api/v1/models/{id}": {
+      get: {
+        summary: "One manifest entry.",
+        parameters: [idParam("id", "Model id."), ...clientQuery],
+        responses: {
+          "200": { description: "The entry.", content: json({ type: "object" }) },
+          "304": { description: "Not modified." },
+          "400": error,
+          "404": error,
+        },
+      },
+    },
+    "/models/{id}/{file}": {
+      get: {
+        summary: "Download a model file named in the manifest (Range, ETag, Repr-Digest).",
+        parameters: [idParam("id", "Model id."), idParam("file", "A variant's file name.")],
+        responses: fileResponses,
+      },
+      head: {
+        summary: "Headers of a model file.",
+        parameters: [idParam("id", "Model id."), idParam("file", "A variant's file name.")],
+        responses: fileResponses,
+      },
+    },
+    "/api/v1/shares": {
+      post: {
+        summary: "Share a translation. Rate limited per client; body size limited.",
+        requestBody: {
+          required: true,
+          content: {
+            "multipart/form-data": {
+              schema: {
+                type: "object",
+                required: ["modelId", "direction", "variant", "output"],
+                properties: {
+                  modelId: { type: "string" },
+                  direction: { type: "string", enum: ["AtoB", "BtoA"] },
+                  variant: { type: "string", enum: ["fp32", "fp16", "int8"] },
+                  output: {
+                    type: "string",
+                    format: "binary",
+                    description: "JPEG/PNG/WebP, <= 2048 px a side.",
+                  },
+                  input: { type: "string", format: "binary", description: "Optional; same rules." },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          "201": {
+            description: "Created.",
+            content: json({
+              type: "object",
+              required: ["id", "url", "deleteToken", "expiresAt"],
+              properties: {
+                id: { type: "string" },
+                url: { type: "string" },
+                deleteToken: { type: "string" },
+                expiresAt: { type: "string", format: "date-time" },
+              },
+            }),
+          },
+          "400": error,
+          "413": error,
+          "415": error,
+          "429": error,
+        },
+      },
+    },
+    "/api/v1/shares/{id}": {
+      get: {
+        summary: "A share's metadata.",
+        parameters: [idParam("id", "Share id.")],
+        responses: {
+          "200": { description: "Metadata.", content: json(shareMeta) },
+          "404": error,
+          "410": error,
+        },
+      },
+      delete: {
+        summary: "Delete a share; needs Authorization: Bearer <deleteToken>.",
+        parameters: [idParam("id", "Share id.")],
+        responses: { "204": { description: "Deleted." }, "401": error, "403": error, "404": error },
+      },
+    },
+    "/api/v1/shares/{id}/output": {
+      get: {
+        summary: "The shared output image.",
+        parameters: [idParam("id", "Share id.")],
+        responses: { "200": image, "404": error, "410": error },
+      },
+    },
+    "/api/v1/shares/{id}/input": {
+      get: {
+        summary: "The shared input image, when one was shared.",
+        parameters: [idParam("id", "Share id.")],
+        responses: { "200": image, "404": error, "410": error },
+      },
+    },
+    "/s/{id}": {
+      get: {
+        summary: "A small HTML page with Open Graph tags that opens the site's share view.",
+        parameters: [idParam("id", "Share id.")],
+        responses: {
+          "200": { description: "HTML.", content: { "text/html": { schema: { type: "string" } } } },
+          "404": { description: "HTML page saying the share does not exist." },
+          "410": { description: "HTML page saying the share expired." },
+        },
+      },
+    },
+    "/api/v1/openapi.json": {
+      get: { summary: "This document.", responses: { "200": { description: "OpenAPI 3.1." } } },
+    },
+  },
+  components: {
+    schemas: {
+      Manifest: {
+        type: "object",
+        description: "See models/schema.ts (Manifest) for every field.",
+        required: ["schemaVersion", "models"],
+        properties: {
+          schemaVersion: { const: 1 },
+          models: { type: "array", items: { type: "object" } },
+        },
+      },
+      Error: {
+        type: "object",
+        required: ["error"],
+        properties: {
+          error: {
+            type: "object",
+            required: ["code", "message"],
+            properties: { code: { type: "string" }, message: { type: "string" } },
+          },
+        },
+      },
+    },
+    responses: {
+      Error: { description: "An error.", content: json({ $ref: "#/components/schemas/Error" }) },
+    },
+  },
+} as const;

@@ -1,0 +1,87 @@
+/**
+ * GET|HEAD /models/:id/:file: the fallback download of a model file from R2.
+ * Only names listed in the manifest are served, and the R2 key is built from
+ * the manifest's own strings, so traversal or encoding tricks can only 404.
+ */
+import { Hono } from "hono";
+import type { Variant } from "../../../models/schema.ts";
+import type { AppEnv } from "../env.ts";
+import { ApiError } from "../errors.ts";
+import { etagMatches, parseRange } from "../http/range.ts";
+import { modelKey } from "../keys.ts";
+import type { LoadManifest } from "../manifest.ts";
+
+function hexToBase64(hex: string): string {
+  const bytes = hex.match(/../g)?.map((h) => Number.parseInt(h, 16)) ?? [];
+  return btoa(String.fromCharCode(...bytes));
+}
+
+function fileHeaders(variant: Variant, etag: string): Record<string, string> {
+  return {
+    ETag: etag,
+    "Cache-Control": "public, max-age=31536000, immutable",
+    "Accept-Ranges": "bytes",
+    // RFC 9530: the digest of the whole file, valid for 206 parts too.
+    "Repr-Digest": `sha-256=:${hexToBase64(variant.sha256)}:`,
+    // The site is cross-origin isolated (COEP require-corp) and may live on another origin.
+    "Cross-Origin-Resource-Policy": "cross-origin",
+  };
+}
+
+export function fileRoutes(loadManifest: LoadManifest) {
+  const app = new Hono<AppEnv>();
+  app.on(["GET", "HEAD"], "/:id/:file", async (c) => {
+    const { id, file } = c.req.param();
+    const entry = (await loadManifest(c)).models.find((e) => e.id === id);
+    const variant = entry?.generators.flatMap((g) => g.variants).find((v) => v.file === file);
+    if (!entry || !variant) {
+      throw new ApiError(404, "unknown_file", "No such model file in the manifest.");
+    }
+    const etag = `"${variant.sha256}"`;
+    const headers = fileHeaders(variant, etag);
+    if (etagMatches(c.req.header("If-None-Match"), etag)) {
+      return c.body(null, 304, headers);
+    }
+    const key = modelKey(entry.id, variant.file);
+    const size = variant.bytes;
+    // If-Range: serve the range only while the client's copy is this exact file.
+    const ifRange = c.req.header("If-Range");
+    const range =
+      ifRange && ifRange !== etag
+        ? { kind: "full" as const }
+        : parseRange(c.req.header("Range"), size);
+    if (range.kind === "unsatisfiable") {
+      throw new ApiError(416, "range_not_satisfiable", `The file has ${size} bytes.`, {
+        "Content-Range": `bytes */${size}`,
+      });
+    }
+    const head = c.req.method === "HEAD";
+    const object = head
+      ? await c.env.MODELS.head(key)
+      : await c.env.MODELS.get(key, range.kind === "partial" ? { range } : {});
+    if (!object) {
+      throw new ApiError(
+        404,
+        "file_missing",
+        "The manifest lists this file but it is not in storage.",
+      );
+    }
+    if (object.size !== size) {
+      throw new ApiError(
+        503,
+        "file_inconsistent",
+        `Stored file has ${object.size} bytes, the manifest says ${size}.`,
+      );
+    }
+    const body = head ? null : (object as R2ObjectBody).body;
+    headers["Content-Type"] = "application/octet-stream";
+    if (range.kind === "partial") {
+      headers["Content-Range"] = `bytes ${range.offset}-${range.offset + range.length - 1}/${size}`;
+      headers["Content-Length"] = String(range.length);
+      return new Response(body, { status: 206, headers });
+    }
+    headers["Content-Length"] = String(size);
+    return new Response(body, { status: 200, headers });
+  });
+  return app;
+}
