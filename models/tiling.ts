@@ -138,17 +138,19 @@ function rise(offset: number, width: number): number {
  */
 export function axisWeights(axis: AxisPlan, index: number, covered: number): Float32Array {
   const start = axis.starts[index] as number;
-  const w = new Float32Array(covered).fill(1);
+  const w = new Float32Array(covered);
   const before = axis.ramps[index - 1];
   const after = axis.ramps[index];
   for (let i = 0; i < covered; i++) {
     const p = start + i;
+    let v = 1;
     if (before && p < before.start + before.width) {
-      w[i] = p < before.start ? 0 : rise(p - before.start, before.width);
+      v = p < before.start ? 0 : rise(p - before.start, before.width);
     }
     if (after && p >= after.start) {
-      w[i] *= p >= after.start + after.width ? 0 : 1 - rise(p - after.start, after.width);
+      v *= p >= after.start + after.width ? 0 : 1 - rise(p - after.start, after.width);
     }
+    w[i] = v;
   }
   return w;
 }
