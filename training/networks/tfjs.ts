@@ -98,18 +98,29 @@ export interface Ops {
   instanceNorm(x: tf.Tensor4D, epsilon: number): tf.Tensor4D;
 }
 
+/**
+ * Reflection padding from slices and a concat, whose gradients tfjs gets right.
+ * (`tf.mirrorPad`'s gradient in tfjs-core 4.22 drops the border contributions.)
+ */
+function reflectPadBySlices(x: tf.Tensor4D, pad: number): tf.Tensor4D {
+  const along = (t: tf.Tensor4D, axis: 1 | 2): tf.Tensor4D => {
+    const n = t.shape[axis];
+    const line = (i: number) => {
+      const begin = [0, 0, 0, 0];
+      const size = [...t.shape] as number[];
+      begin[axis] = i;
+      size[axis] = 1;
+      return tf.slice(t, begin, size);
+    };
+    const before = Array.from({ length: pad }, (_, j) => line(pad - j));
+    const after = Array.from({ length: pad }, (_, j) => line(n - 2 - j));
+    return tf.concat([...before, t, ...after], axis);
+  };
+  return along(along(x, 1), 2);
+}
+
 export const referenceOps: Ops = {
-  reflectPad: (x, pad) =>
-    tf.mirrorPad(
-      x,
-      [
-        [0, 0],
-        [pad, pad],
-        [pad, pad],
-        [0, 0],
-      ],
-      "reflect",
-    ),
+  reflectPad: reflectPadBySlices,
   conv2d: (x, w, stride, padding) => tf.conv2d(x, w, stride, padding === 0 ? "valid" : padding),
   conv2dTranspose: (x, w, stride, padding, outputPadding) => {
     const [n, h, wd] = x.shape;

@@ -1,0 +1,119 @@
+/**
+ * Picks and initialises the TensorFlow.js backend for training, and the
+ * primitive ops that are correct (and fast) on it.
+ *
+ * auto: @tensorflow/tfjs-node-gpu, then @tensorflow/tfjs-node (optional peer
+ * dependencies: their install downloads libtensorflow), then WebAssembly
+ * (SIMD; threads where the platform allows), then the pure-JS CPU backend.
+ */
+import { createRequire } from "node:module";
+import path from "node:path";
+// The tfjs bundle registers tfjs-core's gradient functions (tfjs-core's own
+// Node build leaves them out) and the CPU backend; everything else comes from tfjs-core.
+import "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
+import type { Ops } from "../networks/tfjs.ts";
+import { opsFor } from "./ops.ts";
+import { registerWasmKernels } from "./wasm-kernels.ts";
+
+export const BACKEND_CHOICES = ["auto", "tensorflow", "wasm", "cpu"] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+export interface Runtime {
+  /** Human-readable, e.g. "wasm (SIMD, 1 thread)". */
+  name: string;
+  /** The tfjs backend name now active: "tensorflow", "wasm" or "cpu". */
+  backend: string;
+  ops: Ops;
+}
+
+const TFJS_VERSION = "4.22.0";
+const require = createRequire(import.meta.url);
+
+type Loader = () => Promise<string>;
+
+/** Import a native binding package; resolves to a description or rejects with why not. */
+async function loadNative(pkg: string): Promise<string> {
+  // A variable specifier: these packages are optional and absent at type-check time.
+  const specifier: string = pkg;
+  await import(specifier);
+  if (!tf.findBackend("tensorflow")) {
+    throw new Error(
+      `${pkg} loaded but registered no "tensorflow" backend with this @tensorflow/tfjs-core; ` +
+        `keep every @tensorflow package at exactly ${TFJS_VERSION}`,
+    );
+  }
+  if (!(await tf.setBackend("tensorflow"))) throw new Error(`${pkg}: backend failed to start`);
+  return pkg.endsWith("-gpu") ? "tensorflow (tfjs-node-gpu, CUDA)" : "tensorflow (tfjs-node, CPU)";
+}
+
+async function loadWasm(): Promise<string> {
+  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  // In Node the .wasm binaries are read from the package folder, not fetched.
+  const dir = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm"));
+  wasm.setWasmPaths(`${dir}${path.sep}`);
+  registerWasmKernels();
+  if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend failed to initialise");
+  const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  const threads = wasm.getThreadsCount();
+  return `wasm (${simd ? "SIMD" : "no SIMD"}, ${threads} thread${threads === 1 ? "" : "s"})`;
+}
+
+async function loadCpu(): Promise<string> {
+  await import("@tensorflow/tfjs-backend-cpu");
+  if (!(await tf.setBackend("cpu"))) throw new Error("the cpu backend failed to initialise");
+  return "cpu (pure JavaScript)";
+}
+
+const NATIVE_HINT =
+  `install it with: npm install --save-exact @tensorflow/tfjs-node@${TFJS_VERSION} ` +
+  `(or @tensorflow/tfjs-node-gpu@${TFJS_VERSION} on Linux with an NVIDIA GPU and CUDA); ` +
+  "its install script downloads libtensorflow, so it needs network access";
+
+const LOADERS: Record<Exclude<BackendChoice, "auto">, Loader[]> = {
+  tensorflow: [
+    () => loadNative("@tensorflow/tfjs-node-gpu"),
+    () => loadNative("@tensorflow/tfjs-node"),
+  ],
+  wasm: [loadWasm],
+  cpu: [loadCpu],
+};
+
+function reason(e: unknown): string {
+  return e instanceof Error ? (e.message.split("\n")[0] ?? e.name) : String(e);
+}
+
+async function firstThatLoads(loaders: Loader[], failures: string[]): Promise<string | null> {
+  for (const load of loaders) {
+    try {
+      return await load();
+    } catch (e) {
+      failures.push(reason(e));
+    }
+  }
+  return null;
+}
+
+/**
+ * Initialise `choice` (or the best available one for "auto") and return the
+ * ops to train with. An explicit choice that cannot load throws, saying how to install it.
+ */
+export async function initBackend(choice: BackendChoice): Promise<Runtime> {
+  if (!BACKEND_CHOICES.includes(choice)) {
+    throw new Error(
+      `Unsupported backend "${choice}". Should be one of: ${BACKEND_CHOICES.join(", ")}.`,
+    );
+  }
+  const order: Exclude<BackendChoice, "auto">[] =
+    choice === "auto" ? ["tensorflow", "wasm", "cpu"] : [choice];
+  const failures: string[] = [];
+  for (const kind of order) {
+    const name = await firstThatLoads(LOADERS[kind], failures);
+    if (name !== null) {
+      const backend = tf.getBackend();
+      return { name, backend, ops: opsFor(backend) };
+    }
+  }
+  const hint = choice === "tensorflow" ? `; ${NATIVE_HINT}` : "";
+  throw new Error(`backend "${choice}" could not be loaded (${failures.join("; ")})${hint}`);
+}
