@@ -5,4 +5,5 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 ensure_deps
 npm run build:site
+npm run seed
 exec npx wrangler dev --ip 127.0.0.1 --port "${PORT:-8787}" --local

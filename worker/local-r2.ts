@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { getPlatformProxy } from "wrangler";
-import { parseManifest } from "../models/schema.ts";
+import { type Manifest, parseManifest } from "../models/schema.ts";
 import { MANIFEST_KEY, modelKey } from "./src/keys.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
@@ -76,7 +76,9 @@ export async function seedBucket(bucket: SeedBucket, seed: Seed): Promise<SeedRe
  * The shipped models: models/manifest.json (validated) and every file it lists,
  * each checked against the manifest's size and sha256 before it is seeded.
  */
-export async function readShippedSeed(modelsDir = path.join(ROOT, "models")): Promise<Seed> {
+export async function readShippedSeed(
+  modelsDir = path.join(ROOT, "models"),
+): Promise<Seed & { manifest: Manifest }> {
   const manifestPath = path.join(modelsDir, "manifest.json");
   const manifest = parseManifest(JSON.parse(await readFile(manifestPath, "utf8")));
   const files: Record<string, Uint8Array> = {};

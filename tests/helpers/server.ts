@@ -25,6 +25,8 @@ export interface StartWorkerOptions {
   seed?: Seed | "shipped";
   /** Overrides of wrangler.toml [vars], e.g. { SHARE_TTL_SECONDS: "2" }. */
   vars?: Record<string, string>;
+  /** Use this persist folder (kept on stop) instead of a fresh temporary one. */
+  persistTo?: string;
   /** How long to wait for the worker to answer (default 90 s; 2 cores are slow). */
   readyTimeoutMs?: number;
 }
@@ -95,7 +97,9 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Runnin
       "site/dist/index.html is missing: build the site first with `npm run build:site`.",
     );
   }
-  const persistTo = await mkdtemp(path.join(os.tmpdir(), "unpaired-worker-"));
+  const persistTo = opts.persistTo ?? (await mkdtemp(path.join(os.tmpdir(), "unpaired-worker-")));
+  const cleanup = () =>
+    opts.persistTo ? Promise.resolve() : rm(persistTo, { recursive: true, force: true });
   try {
     if (opts.seed) {
       const seed = opts.seed === "shipped" ? await readShippedSeed() : opts.seed;
@@ -144,7 +148,7 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Runnin
       clearTimeout(timer);
       killGroup(pgid, "SIGKILL"); // a workerd that outlived wrangler
       running.delete(pgid);
-      await rm(persistTo, { recursive: true, force: true });
+      await cleanup();
     };
     try {
       await waitReady(url, child, opts.readyTimeoutMs ?? 90_000, () => output);
@@ -154,7 +158,7 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Runnin
     }
     return { url, persistTo, stop };
   } catch (e) {
-    await rm(persistTo, { recursive: true, force: true });
+    await cleanup();
     throw e;
   }
 }

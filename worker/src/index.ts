@@ -12,6 +12,8 @@ import { securityHeaders } from "./middleware/security-headers.ts";
 import { OPENAPI } from "./openapi.ts";
 import { fileRoutes } from "./routes/files.ts";
 import { modelRoutes } from "./routes/models.ts";
+import { sharePageRoutes } from "./routes/share-page.ts";
+import { shareRoutes } from "./routes/shares.ts";
 
 const loadManifest = manifestLoader();
 const app = new Hono<AppEnv>();
@@ -35,7 +37,9 @@ app.use(
 
 app.get("/api/v1/openapi.json", (c) => c.json(OPENAPI));
 app.route("/api/v1/models", modelRoutes(loadManifest));
+app.route("/api/v1/shares", shareRoutes(loadManifest));
 app.route("/models", fileRoutes(loadManifest));
+app.route("/s", sharePageRoutes(loadManifest));
 app.all("/api/*", notFound);
 app.all("/models/*", notFound);
 

@@ -32,6 +32,10 @@ export function fileRoutes(loadManifest: LoadManifest) {
   const app = new Hono<AppEnv>();
   app.on(["GET", "HEAD"], "/:id/:file", async (c) => {
     const { id, file } = c.req.param();
+    // Listed names never need percent-encoding; an encoded path is a trick, not a file.
+    if (new URL(c.req.url).pathname !== `/models/${id}/${file}`) {
+      throw new ApiError(404, "unknown_file", "No such model file in the manifest.");
+    }
     const entry = (await loadManifest(c)).models.find((e) => e.id === id);
     const variant = entry?.generators.flatMap((g) => g.variants).find((v) => v.file === file);
     if (!entry || !variant) {
