@@ -1,0 +1,173 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseManifest } from "../../models/schema.ts";
+import { FORMAT, FORMAT_VERSION } from "../../training/checkpoint/read.ts";
+import { writeSafetensors } from "../../training/checkpoint/safetensors.ts";
+import { buildOnnx } from "../../training/export/onnx.ts";
+import { randomWeights } from "../../training/export/random-weights.ts";
+import { buildGenerator } from "../../training/networks/index.ts";
+import { optionsToJson, trainOptionsFromJson } from "../../training/options.ts";
+
+const run = promisify(execFile);
+const repo = path.resolve(import.meta.dirname, "../..");
+const spec = buildGenerator("resnet_6blocks", { ngf: 4 });
+const weightsA = randomWeights(spec, { seed: 11 });
+const weightsB = randomWeights(spec, { seed: 12 });
+let root = "";
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const r = await run(process.execPath, [path.join(repo, "training/export/cli.ts"), ...args], {
+      cwd: root,
+    });
+    return { code: 0, out: r.stdout, err: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), "export-cli-"));
+  const data = path.join(root, "data");
+  for (const side of ["testA", "testB"]) {
+    mkdirSync(path.join(data, side), { recursive: true });
+    const px = Buffer.from(Array.from({ length: 20 * 20 * 3 }, (_, k) => (k * 13) % 256));
+    await sharp(px, { raw: { width: 20, height: 20, channels: 3 } })
+      .png()
+      .toFile(path.join(data, side, "x.png"));
+  }
+  const dataset = {
+    name: "toy",
+    domains: { A: "red things", B: "green things" },
+    sources: [{ package: "toy-data", version: "1.0", license: "Toy licence (SPDX: MIT)" }],
+  };
+  writeFileSync(path.join(data, "dataset.json"), JSON.stringify(dataset));
+  // A trainer checkpoint of a BtoA run: G_A translates B -> A.
+  const options = trainOptionsFromJson(
+    { dataroot: data, ngf: 4, netG: "resnet_6blocks", crop_size: 32, direction: "BtoA" },
+    "test",
+  );
+  const state = {
+    options: JSON.parse(optionsToJson(options)),
+    counters: { epoch: 3, epochIter: 0, totalIters: 120, adamStepG: 120, adamStepD: 120 },
+    rng: [1, 2, 3, 4],
+    meta: {
+      iterations: 120,
+      epochs: 2,
+      wallSeconds: 33.5,
+      backend: "cpu",
+      date: "2025-02-03T04:05:06.000Z",
+      dataset: { name: "toy", source: data, trainA: 10, trainB: 12 },
+    },
+  };
+  const tensors = [...Object.entries({ G_A: weightsA, G_B: weightsB })].flatMap(([net, w]) =>
+    [...w].map(([name, t]) => ({ name: `${net}/${name}`, shape: t.shape, data: () => t.data })),
+  );
+  mkdirSync(path.join(root, "ckpt"));
+  await writeSafetensors(path.join(root, "ckpt", "latest.safetensors"), tensors, {
+    format: FORMAT,
+    version: FORMAT_VERSION,
+    state: JSON.stringify(state),
+  });
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+describe("npm run export", () => {
+  it("exports a trainer checkpoint: generators by direction, provenance, licence and samples from the dataset", async () => {
+    const r = await cli([
+      "--checkpoint",
+      "ckpt",
+      "--id",
+      "toy",
+      "--dtypes",
+      "fp32,int8",
+      "--check-size",
+      "16",
+      "--tfjs-backend",
+      "cpu",
+      "--models",
+      "out",
+      "--manifest",
+      "out/manifest.json",
+    ]);
+    expect(r.err).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\| direction \| dtype \|/);
+    const entry = parseManifest(
+      JSON.parse(readFileSync(path.join(root, "out/manifest.json"), "utf8")),
+    ).models[0];
+    expect(entry?.provenance).toMatchObject({
+      kind: "trained",
+      iterations: 120,
+      epochs: 2,
+      backend: "cpu",
+    });
+    expect(entry?.license.spdx).toBe("MIT");
+    expect(entry?.license.attribution).toMatch(/toy-data 1\.0/);
+    expect(entry?.domains.A.name).toBe("red things");
+    expect(entry?.generators[0]?.io.trainedSize).toBe(32);
+    expect(entry?.samples.map((s) => s.direction)).toEqual(["AtoB", "BtoA"]);
+    // BtoA run: the AtoB file holds G_B, the BtoA file G_A (encoding is deterministic).
+    const file = (name: string) => readFileSync(path.join(root, "out/toy", name));
+    expect(sha256(file("AtoB.fp32.onnx"))).toBe(sha256(buildOnnx(spec, weightsB, "fp32")));
+    expect(sha256(file("BtoA.fp32.onnx"))).toBe(sha256(buildOnnx(spec, weightsA, "fp32")));
+  });
+
+  it("verify accepts the written files and names truncated, foreign and tampered ones", async () => {
+    const dir = path.join(root, "out/toy");
+    const ok = await cli([
+      "verify",
+      `${dir}/AtoB.fp32.onnx`,
+      `${dir}/AtoB.int8.onnx`,
+      "--manifest",
+      "out/manifest.json",
+    ]);
+    expect(ok.code).toBe(0);
+    expect(ok.out.match(/matches/g)).toHaveLength(2);
+
+    const good = readFileSync(path.join(dir, "BtoA.int8.onnx"));
+    writeFileSync(path.join(root, "truncated.onnx"), good.subarray(0, good.length - 1000));
+    writeFileSync(
+      path.join(root, "photo.onnx"),
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: "red" } })
+        .png()
+        .toBuffer(),
+    );
+    const tampered = Buffer.from(good);
+    tampered[tampered.length - 10] = (tampered[tampered.length - 10] ?? 0) ^ 0xff;
+    writeFileSync(path.join(dir, "BtoA.int8.onnx"), tampered);
+    const bad = await cli([
+      "verify",
+      "truncated.onnx",
+      "photo.onnx",
+      `${dir}/BtoA.int8.onnx`,
+      "--manifest",
+      "out/manifest.json",
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/truncated\.onnx is not a readable ONNX model .*truncated/);
+    expect(bad.err).toMatch(/photo\.onnx is not a (readable ONNX model|usable generator)/);
+    expect(bad.err).toMatch(/BtoA\.int8\.onnx does not match models\/manifest\.json/);
+    expect(bad.out.match(/FAILED/g)).toHaveLength(3);
+  });
+
+  it("fails clearly without --id or --checkpoint, or with a bad dtype", async () => {
+    expect((await cli(["--checkpoint", "ckpt"])).err).toMatch(/--id is required/);
+    expect((await cli(["--id", "x"])).err).toMatch(/--checkpoint is required/);
+    expect((await cli(["--checkpoint", "ckpt", "--id", "x", "--dtypes", "fp8"])).err).toMatch(
+      /--dtypes takes a comma list of: fp32, fp16, int8/,
+    );
+    expect((await cli(["--checkpoint", "nowhere", "--id", "x", "--license", "MIT"])).err).toMatch(
+      /no checkpoint at nowhere/,
+    );
+  });
+});

@@ -1,0 +1,208 @@
+/**
+ * What `npm run export` and `npm run import` share: the manifest-entry flags,
+ * how missing values are filled (previous entry, then the dataset's
+ * dataset.json / LICENSES.md), and running exportModel with a progress bar
+ * and the result table.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { SingleBar } from "cli-progress";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { renderTable } from "../../bench/report.ts";
+import {
+  DIRECTIONS,
+  type Direction,
+  DTYPES,
+  type Dtype,
+  Metric,
+  type ModelEntry,
+} from "../../models/schema.ts";
+import { useTfjsBackend } from "./infer.ts";
+import { type ExportOptions, exportModel } from "./pipeline.ts";
+import { readManifest } from "./store.ts";
+
+export interface EntryFlags {
+  id?: string;
+  title?: string;
+  description?: string;
+  domainA?: string;
+  domainB?: string;
+  directions: Direction[];
+  dtypes: Dtype[];
+  samples?: string;
+  sampleCount: number;
+  checkSize: number;
+  trainedSize?: number;
+  maxSide: number;
+  license?: string;
+  attribution?: string;
+  metrics?: string;
+  models: string;
+  manifest: string;
+  tfjsBackend: "wasm" | "cpu";
+}
+
+function listOf<T extends string>(allowed: readonly T[], flag: string) {
+  return (value: string): T[] => {
+    const items = value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const bad = items.filter((s) => !allowed.includes(s as T));
+    if (bad.length > 0 || items.length === 0)
+      throw new InvalidArgumentError(
+        `${flag} takes a comma list of: ${allowed.join(", ")} (got "${value}")`,
+      );
+    return [...new Set(items)] as T[];
+  };
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+export function addEntryOptions(cmd: Command): Command {
+  return cmd
+    .option("--id <id>", "model id (required): folder models/<id>/ and manifest key (a-z, 0-9, -)")
+    .option("--title <text>", "title shown in the site (default: previous entry, else the id)")
+    .option("--description <text>", "one-paragraph description")
+    .option("--domain-a <name>", "name of domain A (default: previous entry or dataset.json)")
+    .option("--domain-b <name>", "name of domain B")
+    .option("--directions <list>", "generators to export", listOf(DIRECTIONS, "--directions"), [
+      ...DIRECTIONS,
+    ])
+    .option("--dtypes <list>", "variants to write", listOf(DTYPES, "--dtypes"), [...DTYPES])
+    .option("--samples <dir>", "sample images: a dataset folder (testA/, testB/) or a flat folder")
+    .option("--sample-count <n>", "sample images per direction", positiveInt, 3)
+    .option(
+      "--check-size <px>",
+      "check and sample images fit in this square (multiple of 4)",
+      positiveInt,
+      256,
+    )
+    .option("--trained-size <px>", "crop size the generator was trained on", positiveInt)
+    .option("--max-side <px>", "recommended largest side for the site", positiveInt, 512)
+    .option("--license <spdx>", "SPDX expression for the weights (default: from the dataset)")
+    .option("--attribution <text>", "attribution text (default: from the dataset)")
+    .option("--metrics <file.json>", "JSON array of metrics (default: keep the previous entry's)")
+    .option("--models <dir>", "models folder", "models")
+    .option("--manifest <file>", "manifest to update", "models/manifest.json")
+    .addOption(
+      new Option("--tfjs-backend <name>", "TensorFlow.js backend of the reference run")
+        .choices(["wasm", "cpu"])
+        .default("wasm"),
+    );
+}
+
+/** What a dataset folder written by `npm run dataset` says about itself (dataset.json). */
+interface DatasetJson {
+  name?: string;
+  domains?: { A?: string; B?: string };
+  sources?: { package: string; version: string; license: string }[];
+}
+
+function readDatasetJson(dataroot: string | undefined): DatasetJson | undefined {
+  const file = dataroot && path.join(dataroot, "dataset.json");
+  if (!file || !existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, "utf8")) as DatasetJson;
+}
+
+/** SPDX ids quoted as "SPDX: X" in the dataset's licence lines, joined with AND. */
+function licenseFromDataset(
+  ds: DatasetJson | undefined,
+  dataroot: string | undefined,
+): ModelEntry["license"] | undefined {
+  const sources = ds?.sources ?? [];
+  const ids = [
+    ...new Set(
+      sources.flatMap((s) =>
+        [...s.license.matchAll(/SPDX:\s*([\w.+-]+)/g)].map((m) => m[1] as string),
+      ),
+    ),
+  ];
+  if (ids.length === 0) return undefined;
+  const list = sources.map((s) => `${s.package} ${s.version} (${s.license})`).join("; ");
+  return {
+    spdx: ids.join(" AND "),
+    attribution: `Trained on ${ds?.name ?? path.basename(dataroot ?? "")}, made from Debian packages: ${list}. See the dataset's LICENSES.md.`,
+  };
+}
+
+function readMetrics(file: string): Metric[] {
+  const parsed = Metric.array().safeParse(JSON.parse(readFileSync(file, "utf8")));
+  if (!parsed.success)
+    throw new Error(`${file}: not a JSON array of metrics (${parsed.error.issues[0]?.message})`);
+  return parsed.data;
+}
+
+/** Manifest fields from flags, else the previous entry, else the dataset (for trained models). */
+export function entryFields(
+  f: EntryFlags,
+  dataroot?: string,
+): Pick<ExportOptions, "id" | "title" | "description" | "domains" | "license" | "metrics"> {
+  if (!f.id)
+    throw new InvalidArgumentError("--id is required (the model's folder and manifest key)");
+  const previous = readManifest(f.manifest).models.find((m) => m.id === f.id);
+  const ds = readDatasetJson(dataroot);
+  const domain = (flag: string | undefined, side: "A" | "B") => ({
+    name: flag ?? previous?.domains[side].name ?? ds?.domains?.[side] ?? side,
+    description: previous?.domains[side].description ?? "",
+  });
+  const fromDataset = licenseFromDataset(ds, dataroot);
+  const spdx = f.license ?? previous?.license.spdx ?? fromDataset?.spdx;
+  if (!spdx)
+    throw new Error(
+      "no licence for the weights: pass --license SPDX (and --attribution TEXT), or export from a dataset whose dataset.json names SPDX ids",
+    );
+  const attribution =
+    f.attribution ?? previous?.license.attribution ?? fromDataset?.attribution ?? "";
+  return {
+    id: f.id,
+    title: f.title ?? previous?.title ?? f.id,
+    description: f.description ?? previous?.description ?? "",
+    domains: { A: domain(f.domainA, "A"), B: domain(f.domainB, "B") },
+    license: { spdx, attribution },
+    metrics: f.metrics ? readMetrics(f.metrics) : (previous?.metrics ?? []),
+  };
+}
+
+/** Run the export with a progress bar; print the table; returns the process exit code. */
+export async function runExport(
+  o: Omit<ExportOptions, "progress">,
+  f: EntryFlags,
+): Promise<number> {
+  await useTfjsBackend(f.tfjsBackend);
+  const bar = new SingleBar({
+    format: "checking {bar} {value}/{total} | {step}",
+    hideCursor: true,
+    clearOnComplete: true,
+  });
+  let result: Awaited<ReturnType<typeof exportModel>>;
+  try {
+    result = await exportModel({
+      ...o,
+      progress: {
+        start: (total) => bar.start(total, 0, { step: "" }),
+        tick: (step) => bar.increment({ step }),
+      },
+    });
+  } finally {
+    bar.stop();
+  }
+  console.log(renderTable(result.rows));
+  if (!result.written) {
+    console.error(
+      "\nNot written: a variant is over its error budget (see the table). Nothing in models/ changed. " +
+        "Export without it (--dtypes) or investigate the model.",
+    );
+    return 1;
+  }
+  const dir = path.join(o.modelsDir, o.id);
+  console.log(
+    `\nwrote ${dir}/ (${result.entry?.generators.flatMap((g) => g.variants).length} variants, ${result.entry?.samples.length} samples) and ${o.manifestPath}`,
+  );
+  return 0;
+}

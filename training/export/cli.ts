@@ -1,0 +1,132 @@
+/**
+ * `npm run export -- --checkpoint checkpoints/NAME --id ID [...]`: trainer
+ * checkpoint -> checked ONNX variants in models/ID/ + manifest entry.
+ * `npm run export -- verify FILE...`: check ONNX files already written.
+ */
+import { existsSync } from "node:fs";
+import { Command } from "commander";
+import { renderTable } from "../../bench/report.ts";
+import type { Provenance } from "../../models/schema.ts";
+import {
+  type GeneratorName,
+  generatorFor,
+  type LoadedGenerator,
+  loadGeneratorFromCheckpoint,
+} from "../checkpoint/read.ts";
+import { optionsToJson } from "../options.ts";
+import { addEntryOptions, type EntryFlags, entryFields, runExport } from "./cli-common.ts";
+import type { GeneratorSource } from "./pipeline.ts";
+import { readManifest } from "./store.ts";
+import { verifyFile } from "./verify.ts";
+
+interface ExportFlags extends EntryFlags {
+  checkpoint?: string;
+  epoch: string;
+}
+
+async function exportCheckpoint(f: ExportFlags): Promise<number> {
+  const dir = f.checkpoint;
+  if (!dir) throw new Error("--checkpoint is required (a run folder such as checkpoints/NAME)");
+  const loaded = new Map<GeneratorName, Promise<LoadedGenerator>>();
+  const load = (which: GeneratorName) => {
+    const g = loaded.get(which) ?? loadGeneratorFromCheckpoint(dir, which, f.epoch);
+    loaded.set(which, g);
+    return g;
+  };
+  const { options, meta } = await load("G_A");
+  const generators: GeneratorSource[] = [];
+  for (const direction of f.directions) {
+    // Which network translates this direction depends on the run's --direction.
+    const g = await load(generatorFor(direction, options));
+    generators.push({ direction, netG: g.netG, ngf: g.ngf, spec: g.spec, weights: g.weights });
+  }
+  const provenance: Provenance = {
+    kind: "trained",
+    dataset: meta.dataset,
+    config: JSON.parse(optionsToJson(options)) as Record<string, unknown>,
+    iterations: meta.iterations,
+    epochs: meta.epochs,
+    wallSeconds: meta.wallSeconds,
+    backend: meta.backend,
+    date: meta.date,
+  };
+  const dataroot = options.dataroot && existsSync(options.dataroot) ? options.dataroot : undefined;
+  return runExport(
+    {
+      ...entryFields(f, dataroot),
+      generators,
+      dtypes: f.dtypes,
+      provenance,
+      samplesDir: f.samples ?? dataroot,
+      sampleCount: f.sampleCount,
+      checkSide: f.checkSize,
+      trainedSize: f.trainedSize ?? options.crop_size,
+      recommendedMaxSide: f.maxSide,
+      modelsDir: f.models,
+      manifestPath: f.manifest,
+    },
+    f,
+  );
+}
+
+async function verify(files: string[], o: { manifest: string }): Promise<number> {
+  const manifest = readManifest(o.manifest);
+  const rows = [];
+  let failed = 0;
+  for (const file of files) {
+    try {
+      const r = await verifyFile(file, manifest);
+      rows.push({
+        file,
+        MB: r.bytes / 1e6,
+        dtype: r.dtype ?? "?",
+        opset: r.opset,
+        ops: r.ops.length,
+        manifest: r.manifest,
+        result: "ok",
+      });
+    } catch (e) {
+      failed++;
+      console.error(e instanceof Error ? e.message : String(e));
+      rows.push({
+        file,
+        MB: null,
+        dtype: null,
+        opset: null,
+        ops: null,
+        manifest: null,
+        result: "FAILED",
+      });
+    }
+  }
+  console.log(renderTable(rows));
+  return failed > 0 ? 1 : 0;
+}
+
+const program = addEntryOptions(
+  new Command("export")
+    .description(
+      "Export a trained generator checkpoint as checked ONNX variants into models/<id>/.",
+    )
+    // `verify` has its own --manifest: options after a subcommand belong to it.
+    .enablePositionalOptions()
+    .option("--checkpoint <dir>", "run folder (checkpoints/NAME) or a .safetensors file (required)")
+    .option("--epoch <which>", "latest, an epoch number, or iter_N", "latest"),
+).action(async (f: ExportFlags) => {
+  process.exitCode = await exportCheckpoint(f);
+});
+program
+  .command("verify")
+  .description("Check ONNX files: decode, ops, onnxruntime load and run, manifest size and sha256.")
+  .argument("<files...>", "ONNX files")
+  .option("--manifest <file>", "manifest to compare with", "models/manifest.json")
+  .action(async (files: string[], o: { manifest: string }) => {
+    process.exitCode = await verify(files, o);
+  });
+
+try {
+  await program.parseAsync();
+} catch (e) {
+  console.error(`export: ${e instanceof Error ? e.message : e}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,216 @@
+/**
+ * The export path shared by `npm run export` (trainer checkpoints) and
+ * `npm run import` (reference PyTorch checkpoints): check every variant of
+ * every generator, refuse to write anything if one is over budget, else write
+ * the files, before/after samples made by the exported model itself, and the
+ * manifest entry.
+ */
+import { createHash } from "node:crypto";
+import {
+  type Direction,
+  type Dtype,
+  type Generator,
+  type Metric,
+  type ModelEntry,
+  ModelId,
+  type Provenance,
+  type Provider,
+  type Sample,
+  STANDARD_IO,
+  type Variant,
+} from "../../models/schema.ts";
+import { countMacs, countParams, type NetworkSpec } from "../networks/spec.ts";
+import { budgetText, checkGenerator, checkSteps, type VariantCheck } from "./check.ts";
+import { checkSize, type PlanarImage } from "./infer.ts";
+import type { Weights } from "./onnx.ts";
+import { OPSET } from "./proto.ts";
+import { loadSamples, type SampleImage, syntheticImage, toJpeg } from "./samples.ts";
+import { commitModel } from "./store.ts";
+
+export interface GeneratorSource {
+  direction: Direction;
+  netG: string;
+  ngf: number;
+  spec: NetworkSpec;
+  weights: Weights;
+}
+
+export interface ExportOptions {
+  id: string;
+  title: string;
+  description: string;
+  domains: ModelEntry["domains"];
+  generators: GeneratorSource[];
+  dtypes: Dtype[];
+  provenance: Provenance;
+  license: ModelEntry["license"];
+  metrics: Metric[];
+  /** Sample images: a dataset folder (testA/testB) or a flat folder; none -> synthetic inputs only. */
+  samplesDir?: string;
+  sampleCount: number;
+  /** Check and sample images are fitted inside this square. */
+  checkSide: number;
+  trainedSize: number;
+  recommendedMaxSide: number;
+  modelsDir: string;
+  manifestPath: string;
+  progress?: { start(total: number): void; tick(label: string): void };
+}
+
+export interface ResultRow extends Record<string, string | number | null> {
+  direction: Direction;
+  dtype: Dtype;
+  MB: number;
+  "max abs": number;
+  "PSNR dB": number;
+  budget: string;
+  "ort ms": number;
+  result: "ok" | "OVER BUDGET";
+}
+
+export interface ExportResult {
+  rows: ResultRow[];
+  /** False when a variant was over budget: then nothing was written. */
+  written: boolean;
+  entry?: ModelEntry;
+}
+
+/** Who each dtype is for; the first provider is the recommended one. */
+const TARGETS: Record<Dtype, { providers: Provider[]; requires: "shader-f16"[] }> = {
+  fp32: { providers: ["webgpu", "wasm"], requires: [] },
+  fp16: { providers: ["webgpu"], requires: ["shader-f16"] },
+  int8: { providers: ["wasm", "webgpu"], requires: [] },
+};
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+interface Checked {
+  source: GeneratorSource;
+  samples: SampleImage[];
+  variants: VariantCheck[];
+}
+
+async function checkAll(o: ExportOptions): Promise<Checked[]> {
+  const perGenerator = await Promise.all(
+    o.generators.map(async (g) => {
+      checkSize(o.checkSide, o.checkSide, g.spec.sizeMultiple);
+      return loadSamples(
+        o.samplesDir,
+        g.direction,
+        o.sampleCount,
+        o.checkSide,
+        g.spec.sizeMultiple,
+      );
+    }),
+  );
+  const inputsOf = (samples: SampleImage[]): PlanarImage[] => [
+    ...samples.map((s) => s.image),
+    syntheticImage(o.checkSide, 1),
+  ];
+  o.progress?.start(perGenerator.reduce((n, s) => n + checkSteps(o.dtypes, s.length + 1), 0));
+  const tick = o.progress?.tick.bind(o.progress);
+  const out: Checked[] = [];
+  for (const [i, source] of o.generators.entries()) {
+    const samples = perGenerator[i] ?? [];
+    const variants = await checkGenerator(
+      source.spec,
+      source.weights,
+      o.dtypes,
+      inputsOf(samples),
+      tick,
+    );
+    out.push({ source, samples, variants });
+  }
+  return out;
+}
+
+function rowsOf(checked: Checked[]): ResultRow[] {
+  return checked.flatMap(({ source, variants }) =>
+    variants.map((v) => ({
+      direction: source.direction,
+      dtype: v.dtype,
+      MB: v.onnx.length / 1e6,
+      "max abs": v.figures.maxAbsDiff,
+      "PSNR dB": v.figures.psnrDb,
+      budget: budgetText(v.dtype),
+      "ort ms": v.latencyMs,
+      result: v.passed ? "ok" : "OVER BUDGET",
+    })),
+  );
+}
+
+export async function exportModel(o: ExportOptions): Promise<ExportResult> {
+  const id = ModelId.safeParse(o.id);
+  if (!id.success) throw new Error(`invalid model id "${o.id}": ${id.error.issues[0]?.message}`);
+  if (o.dtypes.length === 0) throw new Error("no dtypes to export");
+  if (o.generators.length === 0) throw new Error("no generators to export");
+  const checked = await checkAll(o);
+  const rows = rowsOf(checked);
+  if (rows.some((r) => r.result !== "ok")) return { rows, written: false };
+
+  const files = new Map<string, Uint8Array>();
+  const generators: Generator[] = [];
+  const samples: Sample[] = [];
+  for (const { source, samples: inputs, variants } of checked) {
+    const { direction, spec } = source;
+    const vs: Variant[] = variants.map((v) => {
+      const file = `${direction}.${v.dtype}.onnx`;
+      files.set(file, v.onnx);
+      return {
+        dtype: v.dtype,
+        file,
+        bytes: v.onnx.length,
+        sha256: sha256(v.onnx),
+        opset: OPSET,
+        ...TARGETS[v.dtype],
+        check: { maxAbsDiff: v.figures.maxAbsDiff, psnrDb: v.figures.psnrDb },
+      };
+    });
+    generators.push({
+      direction,
+      architecture: {
+        netG: source.netG,
+        ngf: source.ngf,
+        params: countParams(spec),
+        macs256: countMacs(spec, 256, 256),
+      },
+      io: {
+        ...STANDARD_IO,
+        sizeMultiple: spec.sizeMultiple,
+        trainedSize: o.trainedSize,
+        recommendedMaxSide: o.recommendedMaxSide,
+      },
+      variants: vs,
+    });
+    // Samples come from the exported file itself: fp32 if written, else the first variant.
+    const shown = variants.find((v) => v.dtype === "fp32") ?? variants[0];
+    for (const [k, s] of inputs.entries()) {
+      const out = shown?.outputs[k];
+      if (!out) continue;
+      const base = `sample-${direction}-${k + 1}`;
+      files.set(`${base}.in.jpg`, await toJpeg(s.image));
+      files.set(`${base}.out.jpg`, await toJpeg(out));
+      samples.push({
+        direction,
+        input: `${base}.in.jpg`,
+        output: `${base}.out.jpg`,
+        width: out.width,
+        height: out.height,
+      });
+    }
+  }
+  // commitModel validates the whole manifest (parseManifest) before writing anything.
+  const entry: ModelEntry = {
+    id: o.id,
+    title: o.title,
+    description: o.description,
+    domains: o.domains,
+    generators,
+    provenance: o.provenance,
+    metrics: o.metrics,
+    license: o.license,
+    samples,
+  };
+  commitModel({ modelsDir: o.modelsDir, manifestPath: o.manifestPath, entry, files });
+  return { rows, written: true, entry };
+}
