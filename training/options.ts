@@ -185,7 +185,10 @@ function parseWith<T>(table: Table, name: string, summary: string, argv: string[
     values[key] = raw[key] ?? def.default;
     if (cmd.getOptionValueSource(key) === "cli") explicit.add(key);
   }
-  return { options: Object.freeze(values) as T, explicit: explicit as unknown as ReadonlySet<keyof T> };
+  return {
+    options: Object.freeze(values) as T,
+    explicit: explicit as unknown as ReadonlySet<keyof T>,
+  };
 }
 
 export function parseTrainOptions(argv: string[]): Parsed<TrainOptions> {
@@ -196,8 +199,7 @@ export function parseTrainOptions(argv: string[]): Parsed<TrainOptions> {
     argv,
   );
   const o = parsed.options;
-  if (!o.dataroot)
-    throw new InvalidArgumentError("--dataroot is required (a folder with trainA/ and trainB/)");
+  if (!o.dataroot) throw new Error("--dataroot is required (a folder with trainA/ and trainB/)");
   if (o.seed >= 0) return parsed;
   return { ...parsed, options: Object.freeze({ ...o, seed: randomInt(2 ** 31) }) };
 }
@@ -209,8 +211,7 @@ export function parseTranslateOptions(argv: string[]): Parsed<TranslateOptions> 
     "Run one trained generator over an image file or folder.",
     argv,
   );
-  if (!parsed.options.input)
-    throw new InvalidArgumentError("--input is required (an image file or folder)");
+  if (!parsed.options.input) throw new Error("--input is required (an image file or folder)");
   return parsed;
 }
 

@@ -53,6 +53,11 @@ export class Rng {
     return [this.a, this.b, this.c, this.d];
   }
 
+  /** Continue from a saved state (resume). */
+  restore(state: RngState): void {
+    [this.a, this.b, this.c, this.d] = state;
+  }
+
   nextUint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
     this.d = (this.d + 1) | 0;
