@@ -99,6 +99,17 @@ describe("buildOnnx", () => {
     });
   }
 
+  it("refuses images whose sides are not multiples of 4, in both engines", async () => {
+    const weights = randomWeights(resnet);
+    const image = randomImage(10, 8, 1);
+    const session = await onnxRunner(buildOnnx(resnet, weights, "fp32"), resnet.sizeMultiple);
+    await expect(session.run(image)).rejects.toThrow(/10x8.*multiples of 4.*12x8/);
+    await session.release();
+    const ref = tfjsRunner(resnet, weights);
+    await expect(ref.run(image)).rejects.toThrow(/multiples of 4/);
+    ref.dispose();
+  });
+
   it("writes files the official ONNX checker accepts, for every dtype", () => {
     const files: string[] = [];
     for (const spec of [resnet, skipSpec]) {

@@ -1,0 +1,84 @@
+/**
+ * A reference CycleGAN generator state dict -> our ResNet spec + weights.
+ * The architecture is read off the keys and shapes: the number of
+ * `model.N.conv_block` entries gives 6 or 9 blocks, `model.1.weight`
+ * [ngf, 3, 7, 7] gives ngf. Instance-norm running statistics that old
+ * PyTorch versions saved are dropped, as the reference does on load.
+ * Anything else that does not fit is an error naming the keys and shapes.
+ */
+import { buildGenerator, GENERATORS } from "../networks/index.ts";
+import { type NetworkSpec, paramShapes } from "../networks/spec.ts";
+import type { StoredTensor } from "./tensors.ts";
+
+export interface ImportedGenerator {
+  netG: string;
+  ngf: number;
+  spec: NetworkSpec;
+  weights: Map<string, { shape: number[]; data: Float32Array }>;
+  /** Keys ignored on purpose (instance-norm statistics). */
+  dropped: string[];
+}
+
+const NORM_STATS = /\.(running_mean|running_var|num_batches_tracked)$/;
+const MAX_LISTED = 12;
+
+function list(items: string[]): string {
+  const shown = items.slice(0, MAX_LISTED).join("\n  ");
+  return items.length > MAX_LISTED
+    ? `${shown}\n  ... and ${items.length - MAX_LISTED} more`
+    : shown;
+}
+
+export function generatorFromStateDict(
+  dict: ReadonlyMap<string, StoredTensor>,
+  label: string,
+): ImportedGenerator {
+  let entries = [...dict];
+  // Saved from nn.DataParallel: every key starts with "module.".
+  if (entries.length > 0 && entries.every(([k]) => k.startsWith("module.")))
+    entries = entries.map(([k, v]) => [k.slice("module.".length), v]);
+  const dropped = entries.filter(([k]) => NORM_STATS.test(k)).map(([k]) => k);
+  const tensors = new Map(entries.filter(([k]) => !NORM_STATS.test(k)));
+
+  const blocks = new Set(
+    [...tensors.keys()].flatMap((k) => /^model\.(\d+)\.conv_block\./.exec(k)?.[1] ?? []),
+  );
+  const first = tensors.get("model.1.weight");
+  if (blocks.size === 0 || !first || first.shape.length !== 4) {
+    throw new Error(
+      `${label} is not a ResNet CycleGAN generator (no model.1.weight and model.N.conv_block keys); it holds:\n  ${list([...tensors].map(([k, t]) => `${k} [${t.shape}]`))}`,
+    );
+  }
+  const netG = `resnet_${blocks.size}blocks`;
+  if (!(netG in GENERATORS))
+    throw new Error(
+      `${label}: a ResNet generator with ${blocks.size} blocks is not supported (6 or 9)`,
+    );
+  const ngf = first.shape[0] as number;
+  const spec = buildGenerator(netG, { ngf });
+
+  const expected = paramShapes(spec);
+  const known = new Set(expected.map((p) => p.name));
+  const problems: string[] = [];
+  for (const p of expected) {
+    const t = tensors.get(p.name);
+    if (!t) problems.push(`missing ${p.name} [${p.shape}]`);
+    else if (t.shape.join(",") !== p.shape.join(","))
+      problems.push(`${p.name} has shape [${t.shape}], expected [${p.shape}]`);
+  }
+  for (const [k, t] of tensors)
+    if (!known.has(k)) problems.push(`unexpected key ${k} [${t.shape}]`);
+  if (problems.length > 0) {
+    throw new Error(
+      `${label} does not fit ${netG} with ngf ${ngf} (the reference generator: instance norm, ` +
+        `3 channels in and out):\n  ${list(problems)}`,
+    );
+  }
+  const weights = new Map(
+    expected.map((p) => [
+      p.name,
+      { shape: p.shape, data: (tensors.get(p.name) as StoredTensor).toFloat32() },
+    ]),
+  );
+  return { netG, ngf, spec, weights, dropped };
+}
