@@ -10,7 +10,11 @@ export interface RawResponse {
 export function rawRequest(
   base: string,
   rawPath: string,
-  init: { method?: string; headers?: Record<string, string>; body?: Uint8Array } = {},
+  init: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: Uint8Array;
+  } = {},
 ): Promise<RawResponse> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
@@ -41,4 +45,49 @@ export async function errorOf(res: Response): Promise<{ code: string; message: s
     throw new Error(`not an API error body: ${JSON.stringify(body)}`);
   }
   return body.error as { code: string; message: string };
+}
+
+/**
+ * Uploads `total` zero bytes with Transfer-Encoding: chunked, 64 KiB at a
+ * time with back-pressure, until the server answers or drops the connection.
+ * `handedOver` counts what reached the socket (the kernel buffers a few MB more).
+ */
+export function uploadChunked(
+  base: string,
+  path: string,
+  headers: Record<string, string>,
+  total: number,
+): Promise<{ outcome: number | string; handedOver: number }> {
+  const { hostname, port } = new URL(base);
+  const chunk = new Uint8Array(64 * 1024);
+  return new Promise((resolve) => {
+    let handedOver = 0;
+    let done = false;
+    const finish = (outcome: number | string) => {
+      if (done) return;
+      done = true;
+      req.destroy();
+      resolve({ outcome, handedOver });
+    };
+    const req = http.request({
+      host: hostname,
+      port,
+      path,
+      method: "POST",
+      headers: { ...headers, "Transfer-Encoding": "chunked" },
+    });
+    req.on("response", (res) => {
+      res.resume();
+      finish(res.statusCode ?? 0);
+    });
+    req.on("error", (e: NodeJS.ErrnoException) => finish(e.code ?? e.message));
+    const pump = () => {
+      while (!done && handedOver < total) {
+        handedOver += chunk.byteLength;
+        if (!req.write(chunk)) return void req.once("drain", pump);
+      }
+      if (!done) req.end();
+    };
+    pump();
+  });
 }

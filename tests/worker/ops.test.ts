@@ -1,0 +1,153 @@
+/**
+ * Operations around the worker: the OpenAPI document covers every route,
+ * `npm run seed` fills the local R2 that `wrangler dev` then serves, a missing
+ * or broken manifest is reported clearly, and `wrangler deploy --dry-run` builds.
+ */
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../../worker/local-r2.ts";
+import app from "../../worker/src/index.ts";
+import { OPENAPI } from "../../worker/src/openapi.ts";
+import { startWorker } from "../helpers/server.ts";
+import { fakeSeed } from "./fixtures.ts";
+import { errorOf } from "./http.ts";
+
+const run = promisify(execFile);
+const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), "unpaired-ops-"));
+});
+afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+describe("OpenAPI document", () => {
+  /** "GET /api/v1/shares/{id}" for every handler the app registers (not middleware or fallbacks). */
+  function registered(): string[] {
+    return app.routes
+      .filter((r) => r.method !== "ALL")
+      .flatMap((r) => {
+        const p = r.path.replace(/\/$/, "");
+        const alt = /:(\w+)\{([\w|]+)\}/.exec(p);
+        const paths = alt ? (alt[2] ?? "").split("|").map((v) => p.replace(alt[0], v)) : [p];
+        return paths.map((x) => `${r.method} ${x.replace(/:(\w+)/g, "{$1}")}`);
+      });
+  }
+  const documented = Object.entries(OPENAPI.paths).flatMap(([p, ops]) =>
+    Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+  );
+
+  it("lists exactly the routes the app registers", () => {
+    expect(new Set(documented)).toEqual(new Set(registered()));
+  });
+
+  it("is served at /api/v1/openapi.json", async () => {
+    const worker = await startWorker({ seed: fakeSeed([{ id: "demo", sizes: { int8: 10 } }]) });
+    try {
+      const res = await fetch(`${worker.url}/api/v1/openapi.json`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual(JSON.parse(JSON.stringify(OPENAPI)));
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe("npm run seed", () => {
+  const seed = fakeSeed([{ id: "seeded", sizes: { fp32: 3000, int8: 900 } }]);
+  let models: string;
+  let persistTo: string;
+  const seedCli = () =>
+    run(process.execPath, [
+      path.join(ROOT, "worker/seed.ts"),
+      "--persist-to",
+      persistTo,
+      "--models",
+      models,
+    ]);
+
+  beforeAll(async () => {
+    models = path.join(tmp, "models");
+    persistTo = path.join(tmp, "state");
+    await mkdir(path.join(models, "seeded"), { recursive: true });
+    await writeFile(path.join(models, "manifest.json"), JSON.stringify(seed.manifest));
+    for (const [name, bytes] of Object.entries(seed.files))
+      await writeFile(path.join(models, name), bytes);
+  });
+
+  it("writes the manifest and every file, then skips them when unchanged", async () => {
+    expect((await seedCli()).stdout).toMatch(/1 model\(s\): wrote 5 object\(s\), 0 unchanged/);
+    expect((await seedCli()).stdout).toMatch(/wrote 0 object\(s\), 5 unchanged/);
+  });
+
+  it("wrangler dev on that folder serves what was seeded", async () => {
+    const worker = await startWorker({ persistTo });
+    try {
+      const manifest = await (await fetch(`${worker.url}/api/v1/models`)).json();
+      expect(manifest).toEqual(seed.manifest);
+      const file = await fetch(`${worker.url}/models/seeded/BtoA.int8.onnx`);
+      expect(new Uint8Array(await file.arrayBuffer())).toEqual(seed.files["seeded/BtoA.int8.onnx"]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("refuses a file whose sha256 differs from the manifest, naming both", async () => {
+    await writeFile(path.join(models, "seeded", "AtoB.fp32.onnx"), new Uint8Array(3000));
+    const failed = await seedCli().then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(
+      /AtoB\.fp32\.onnx: 3000 bytes, sha256 [0-9a-f]{64}; the manifest says/,
+    );
+  });
+});
+
+describe("manifest problems are 503s with a reason", () => {
+  it.each([
+    ["missing", undefined, "manifest_missing"],
+    ["invalid", { manifest: { schemaVersion: 2, models: "no" }, files: {} }, "manifest_invalid"],
+  ] as const)("%s manifest", async (_name, seed, code) => {
+    const worker = await startWorker(seed ? { seed } : {});
+    try {
+      for (const p of ["/api/v1/models", "/api/v1/models/x", "/models/x/y.onnx"]) {
+        const res = await fetch(`${worker.url}${p}`);
+        expect(res.status, p).toBe(503);
+        expect((await errorOf(res)).code).toBe(code);
+      }
+      // The site itself still loads.
+      expect((await fetch(`${worker.url}/`)).status).toBe(200);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe("wrangler deploy --dry-run", () => {
+  it("bundles the worker with its bindings", async () => {
+    const outdir = path.join(tmp, "dist");
+    const { stdout } = await run(
+      process.execPath,
+      [
+        WRANGLER,
+        "deploy",
+        "--dry-run",
+        "--outdir",
+        outdir,
+        "--config",
+        path.join(ROOT, "wrangler.toml"),
+      ],
+      { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } },
+    );
+    expect(stdout).toMatch(/--dry-run: exiting now/);
+    for (const binding of ["MODELS", "SHARE_LIMITER", "ASSETS", "SITE_ORIGINS"]) {
+      expect(stdout).toContain(binding);
+    }
+  });
+});

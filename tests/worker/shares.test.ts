@@ -1,0 +1,461 @@
+/**
+ * Share links in the real Workers runtime: create, read, images, the Open
+ * Graph page, delete with the token, every kind of bad upload, expiry and
+ * the per-client rate limit.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningWorker, startWorker } from "../helpers/server.ts";
+import { fakeSeed, image, MIME } from "./fixtures.ts";
+import { errorOf, rawRequest, uploadChunked } from "./http.ts";
+
+const seed = fakeSeed([
+  { id: "demo", sizes: { fp32: 100, fp16: 60, int8: 30 } },
+  { id: "small", sizes: { int8: 30 } },
+]);
+
+let worker: RunningWorker;
+let lastIp = 0;
+/** A fresh client address per request, so only the rate-limit test meets the limit. */
+const nextIp = () => `10.0.${Math.floor(++lastIp / 250)}.${lastIp % 250}`;
+
+interface Part {
+  bytes: Uint8Array;
+  type: string;
+}
+type Fields = Record<string, string | Part>;
+
+function form(fields: Fields): FormData {
+  const fd = new FormData();
+  for (const [k, v] of Object.entries(fields)) {
+    if (typeof v === "string") fd.set(k, v);
+    else fd.set(k, new Blob([v.bytes], { type: v.type }), `${k}.bin`);
+  }
+  return fd;
+}
+
+const post = (fields: Fields, ip = nextIp()) =>
+  fetch(`${worker.url}/api/v1/shares`, {
+    method: "POST",
+    body: form(fields),
+    headers: { "CF-Connecting-IP": ip },
+  });
+
+const png = (w: number, h: number) =>
+  image(w, h, "png").then((bytes) => ({ bytes, type: "image/png" }));
+const base = { modelId: "demo", direction: "AtoB", variant: "int8" };
+
+interface Created {
+  id: string;
+  url: string;
+  deleteToken: string;
+  expiresAt: string;
+}
+
+beforeAll(async () => {
+  worker = await startWorker({ seed });
+});
+afterAll(() => worker?.stop());
+
+describe("a share's life", () => {
+  let output: Part;
+  let input: Part;
+  let created: Created;
+
+  beforeAll(async () => {
+    output = await png(64, 48);
+    input = { bytes: await image(64, 48, "jpeg"), type: "image/jpeg" };
+    const res = await post({ ...base, output, input });
+    expect(res.status).toBe(201);
+    created = (await res.json()) as Created;
+    expect(res.headers.get("location")).toBe(`/api/v1/shares/${created.id}`);
+  });
+
+  it("returns an unguessable id, the /s/ url, a delete token and a 30-day expiry", () => {
+    expect(created.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(created.url).toBe(`${worker.url}/s/${created.id}`);
+    expect(created.deleteToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const days = (Date.parse(created.expiresAt) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.99);
+    expect(days).toBeLessThanOrEqual(30);
+  });
+
+  it("GET /api/v1/shares/:id gives the metadata and nothing secret", async () => {
+    const res = await fetch(`${worker.url}/api/v1/shares/${created.id}`);
+    expect(res.status).toBe(200);
+    const meta = (await res.json()) as Record<string, unknown>;
+    expect(meta).toEqual({
+      id: created.id,
+      modelId: "demo",
+      direction: "AtoB",
+      variant: "int8",
+      createdAt: expect.any(String),
+      expiresAt: created.expiresAt,
+      outputUrl: `/api/v1/shares/${created.id}/output`,
+      inputUrl: `/api/v1/shares/${created.id}/input`,
+    });
+    expect(JSON.stringify(meta)).not.toContain(created.deleteToken);
+  });
+
+  it("serves both images byte for byte, with CORP for isolated pages and 304s", async () => {
+    for (const [part, sent] of [
+      ["output", output],
+      ["input", input],
+    ] as const) {
+      const res = await fetch(`${worker.url}/api/v1/shares/${created.id}/${part}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe(sent.type);
+      expect(res.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
+      expect(new Uint8Array(await res.arrayBuffer())).toEqual(sent.bytes);
+      const etag = res.headers.get("etag") ?? "";
+      const again = await fetch(`${worker.url}/api/v1/shares/${created.id}/${part}`, {
+        headers: { "If-None-Match": etag },
+      });
+      expect(again.status).toBe(304);
+    }
+  });
+
+  it("GET /s/:id is an Open Graph page that opens the site's share view", async () => {
+    const res = await fetch(`${worker.url}/s/${created.id}`, { redirect: "manual" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
+    const page = await res.text();
+    const og = (p: string) =>
+      new RegExp(`<meta property="og:${p}" content="([^"]*)"`).exec(page)?.[1];
+    expect(og("image")).toBe(`${worker.url}/api/v1/shares/${created.id}/output`);
+    expect(og("image:width")).toBe("64");
+    expect(og("image:height")).toBe("48");
+    expect(og("title")).toBe("Model demo: apples → oranges");
+    expect(og("url")).toBe(created.url);
+    expect(page).toContain(`<meta http-equiv="refresh" content="0; url=/share?id=${created.id}">`);
+    expect(page).toContain(`href="/share?id=${created.id}"`);
+  });
+
+  it("DELETE needs the token: 401 without, 403 wrong, 204 right, then all 404", async () => {
+    const del = (auth?: string) =>
+      fetch(`${worker.url}/api/v1/shares/${created.id}`, {
+        method: "DELETE",
+        headers: auth ? { Authorization: auth } : {},
+      });
+    const none = await del();
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    expect((await errorOf(none)).code).toBe("missing_token");
+    const wrong = await del(`Bearer ${created.deleteToken.slice(0, -1)}x`);
+    expect(wrong.status).toBe(403);
+    expect((await errorOf(wrong)).code).toBe("wrong_token");
+    expect((await del(`Basic ${created.deleteToken}`)).status).toBe(401);
+    expect((await fetch(`${worker.url}/api/v1/shares/${created.id}`)).status).toBe(200);
+
+    const ok = await del(`Bearer ${created.deleteToken}`);
+    expect(ok.status).toBe(204);
+    for (const path of [
+      `/api/v1/shares/${created.id}`,
+      `/api/v1/shares/${created.id}/output`,
+      `/api/v1/shares/${created.id}/input`,
+      `/s/${created.id}`,
+    ]) {
+      expect((await fetch(`${worker.url}${path}`)).status, path).toBe(404);
+    }
+    expect((await del(`Bearer ${created.deleteToken}`)).status).toBe(404);
+  });
+});
+
+describe("accepted uploads", () => {
+  it.each(["png", "jpeg", "webp", "webp-lossless"] as const)(
+    "%s output without input",
+    async (format) => {
+      const bytes = await image(2048, 7, format);
+      const res = await post({ ...base, output: { bytes, type: MIME[format] } });
+      expect(res.status).toBe(201);
+      const { id } = (await res.json()) as Created;
+      const meta = (await (await fetch(`${worker.url}/api/v1/shares/${id}`)).json()) as {
+        inputUrl: unknown;
+      };
+      expect(meta.inputUrl).toBeNull();
+      const input = await fetch(`${worker.url}/api/v1/shares/${id}/input`);
+      expect(input.status).toBe(404);
+      expect((await errorOf(input)).code).toBe("no_image");
+      const page = await (await fetch(`${worker.url}/s/${id}`)).text();
+      expect(page).toContain('<meta property="og:image:width" content="2048">');
+      expect(page).toContain('<meta property="og:image:height" content="7">');
+    },
+  );
+});
+
+/** A PNG whose header claims `w` x `h` (the worker reads sizes from headers, not pixels). */
+async function pngClaiming(w: number, h: number): Promise<Uint8Array> {
+  const bytes = await image(4, 4, "png");
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  view.setUint32(16, w);
+  view.setUint32(20, h);
+  return bytes;
+}
+
+describe("rejected uploads (never a 5xx)", () => {
+  const cases: [string, () => Promise<Fields>, number, string][] = [
+    ["no output", async () => base, 400, "bad_field"],
+    ["output as text", async () => ({ ...base, output: "hello" }), 400, "bad_field"],
+    [
+      "unknown model",
+      async () => ({ ...base, modelId: "nope", output: await png(8, 8) }),
+      400,
+      "unknown_model",
+    ],
+    [
+      "bad direction",
+      async () => ({ ...base, direction: "AtoC", output: await png(8, 8) }),
+      400,
+      "bad_field",
+    ],
+    [
+      "bad variant",
+      async () => ({ ...base, variant: "fp64", output: await png(8, 8) }),
+      400,
+      "bad_field",
+    ],
+    [
+      "variant the model lacks",
+      async () => ({ ...base, modelId: "small", variant: "fp32", output: await png(8, 8) }),
+      400,
+      "unknown_variant",
+    ],
+    [
+      "GIF (wrong type)",
+      async () => ({
+        ...base,
+        output: { bytes: new TextEncoder().encode("GIF89a\x01\x00\x01\x00"), type: "image/gif" },
+      }),
+      415,
+      "unsupported_image_type",
+    ],
+    [
+      "PNG sent as image/jpeg (lying Content-Type)",
+      async () => ({ ...base, output: { ...(await png(8, 8)), type: "image/jpeg" } }),
+      415,
+      "content_type_mismatch",
+    ],
+    [
+      "text sent as image/png (not an image)",
+      async () => ({
+        ...base,
+        output: { bytes: new TextEncoder().encode("<svg onload=alert(1)>"), type: "image/png" },
+      }),
+      415,
+      "not_an_image",
+    ],
+    [
+      "empty file",
+      async () => ({ ...base, output: { bytes: new Uint8Array(0), type: "image/png" } }),
+      415,
+      "not_an_image",
+    ],
+    [
+      "truncated PNG",
+      async () => ({
+        ...base,
+        output: { bytes: (await image(64, 64, "png")).slice(0, 60), type: "image/png" },
+      }),
+      400,
+      "truncated_image",
+    ],
+    [
+      "truncated JPEG",
+      async () => {
+        const jpeg = await image(64, 64, "jpeg");
+        return { ...base, output: { bytes: jpeg.slice(0, jpeg.length - 200), type: "image/jpeg" } };
+      },
+      400,
+      "truncated_image",
+    ],
+    [
+      "truncated WebP",
+      async () => {
+        const webp = await image(64, 64, "webp");
+        return { ...base, output: { bytes: webp.slice(0, webp.length - 10), type: "image/webp" } };
+      },
+      400,
+      "truncated_image",
+    ],
+    [
+      "PNG 2049 px wide",
+      async () => ({ ...base, output: await png(2049, 8) }),
+      400,
+      "image_dimensions",
+    ],
+    [
+      "JPEG 3000 px high",
+      async () => ({
+        ...base,
+        output: { bytes: await image(8, 3000, "jpeg"), type: "image/jpeg" },
+      }),
+      400,
+      "image_dimensions",
+    ],
+    [
+      "WebP 2100 px wide",
+      async () => ({
+        ...base,
+        output: { bytes: await image(2100, 4, "webp"), type: "image/webp" },
+      }),
+      400,
+      "image_dimensions",
+    ],
+    [
+      "small PNG whose header claims 100000 x 100000",
+      async () => ({
+        ...base,
+        output: { bytes: await pngClaiming(100_000, 100_000), type: "image/png" },
+      }),
+      400,
+      "image_dimensions",
+    ],
+    [
+      "PNG header claiming 0 px",
+      async () => ({ ...base, output: { bytes: await pngClaiming(0, 10), type: "image/png" } }),
+      400,
+      "corrupt_image",
+    ],
+    [
+      "bad input image next to a good output",
+      async () => ({
+        ...base,
+        output: await png(8, 8),
+        input: { bytes: new Uint8Array(10), type: "image/webp" },
+      }),
+      415,
+      "not_an_image",
+    ],
+    [
+      "image over 4 MiB",
+      async () => ({
+        ...base,
+        output: { bytes: new Uint8Array(4 * 2 ** 20 + 1), type: "image/png" },
+      }),
+      413,
+      "image_too_large",
+    ],
+  ];
+
+  it.each(cases)("%s", async (_name, fields, status, code) => {
+    const res = await post(await fields());
+    expect(res.status).toBe(status);
+    expect((await errorOf(res)).code).toBe(code);
+  });
+
+  it("a body that is not multipart is a 415", async () => {
+    const res = await fetch(`${worker.url}/api/v1/shares`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "CF-Connecting-IP": nextIp() },
+      body: JSON.stringify(base),
+    });
+    expect(res.status).toBe(415);
+    expect((await errorOf(res)).code).toBe("unsupported_media_type");
+  });
+
+  it("a multipart body cut short is a 400", async () => {
+    const whole = new Request("http://x/", {
+      method: "POST",
+      body: form({ ...base, output: await png(8, 8) }),
+    });
+    const type = whole.headers.get("content-type") ?? "";
+    const body = new Uint8Array(await whole.arrayBuffer());
+    const res = await fetch(`${worker.url}/api/v1/shares`, {
+      method: "POST",
+      headers: { "Content-Type": type, "CF-Connecting-IP": nextIp() },
+      body: body.slice(0, body.length - 60),
+    });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).code).toBe("bad_multipart");
+  });
+
+  // The worker refuses these without reading them (tests/worker/body-limit.test.ts
+  // counts the bytes it reads). wrangler dev's proxy answers a Content-Length
+  // body once the client has sent it all, so send it all.
+  it("a 64 MiB body with Content-Length is a 413", async () => {
+    const res = await rawRequest(worker.url, "/api/v1/shares", {
+      method: "POST",
+      headers: { "Content-Type": "multipart/form-data; boundary=x", "CF-Connecting-IP": nextIp() },
+      body: new Uint8Array(64 * 2 ** 20),
+    });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body.toString()).error.code).toBe("payload_too_large");
+  });
+
+  // A chunked body cannot be skipped: the runtime answers 413 and drops the
+  // connection, which a client still sending often sees as a reset instead.
+  it("a 64 MiB chunked body is cut off long before its end", async () => {
+    const total = 64 * 2 ** 20;
+    const { outcome, handedOver } = await uploadChunked(
+      worker.url,
+      "/api/v1/shares",
+      { "Content-Type": "multipart/form-data; boundary=x", "CF-Connecting-IP": nextIp() },
+      total,
+    );
+    expect([413, "ECONNRESET", "EPIPE"]).toContain(outcome);
+    expect(handedOver).toBeLessThan(total / 2);
+  });
+});
+
+describe("rate limit", () => {
+  it("allows 10 shares a minute per client, then 429 with Retry-After; others are unaffected", async () => {
+    const ip = "192.0.2.77";
+    const output = await png(8, 8);
+    for (let i = 0; i < 10; i++) expect((await post({ ...base, output }, ip)).status).toBe(201);
+    const limited = await post({ ...base, output }, ip);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("60");
+    expect((await errorOf(limited)).code).toBe("rate_limited");
+    expect((await post({ ...base, output }, "192.0.2.78")).status).toBe(201);
+  });
+});
+
+describe("bad share ids", () => {
+  it.each([
+    "short",
+    "A".repeat(23),
+    "AAAAAAAAAAAAAAAAAAAAA%2F",
+    "..%2F..%2Fmanifest.json",
+    "AAAAAAAAAAAAAAAAAAAAAA",
+  ])("%s -> 404 everywhere", async (id) => {
+    for (const path of [`/api/v1/shares/${id}`, `/api/v1/shares/${id}/output`, `/s/${id}`]) {
+      const res = await fetch(`${worker.url}${path}`);
+      expect(res.status, path).toBe(404);
+    }
+    const del = await fetch(`${worker.url}/api/v1/shares/${id}`, {
+      method: "DELETE",
+      headers: { Authorization: "Bearer x" },
+    });
+    expect(del.status).toBe(404);
+  });
+});
+
+describe("expiry", () => {
+  let shortLived: RunningWorker;
+  beforeAll(async () => {
+    shortLived = await startWorker({ seed, vars: { SHARE_TTL_SECONDS: "1" } });
+  });
+  afterAll(() => shortLived?.stop());
+
+  it("an expired share is 410, then gone (404)", async () => {
+    const res = await fetch(`${shortLived.url}/api/v1/shares`, {
+      method: "POST",
+      body: form({ ...base, output: await png(8, 8) }),
+    });
+    expect(res.status).toBe(201);
+    const { id, expiresAt } = (await res.json()) as Created;
+    expect(Date.parse(expiresAt) - Date.now()).toBeLessThanOrEqual(1000);
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(expiresAt) - Date.now()) + 100));
+    const page = await fetch(`${shortLived.url}/s/${id}`);
+    expect(page.status).toBe(410);
+    expect(await page.text()).toContain("expired");
+    const meta = await fetch(`${shortLived.url}/api/v1/shares/${id}`);
+    expect([404, 410]).toContain(meta.status); // 404 once the background delete has run
+    let status = meta.status;
+    for (let i = 0; i < 20 && status !== 404; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await fetch(`${shortLived.url}/api/v1/shares/${id}/output`)).status;
+    }
+    expect(status).toBe(404);
+  });
+});
