@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -8,7 +8,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseManifest } from "../../models/schema.ts";
 import { FORMAT, FORMAT_VERSION } from "../../training/checkpoint/read.ts";
-import { writeSafetensors } from "../../training/checkpoint/safetensors.ts";
+import { readHeader, writeSafetensors } from "../../training/checkpoint/safetensors.ts";
 import { buildOnnx } from "../../training/export/onnx.ts";
 import { randomWeights } from "../../training/export/random-weights.ts";
 import { buildGenerator } from "../../training/networks/index.ts";
@@ -158,6 +158,36 @@ describe("npm run export", () => {
     expect(bad.err).toMatch(/photo\.onnx is not a (readable ONNX model|usable generator)/);
     expect(bad.err).toMatch(/BtoA\.int8\.onnx does not match models\/manifest\.json/);
     expect(bad.out.match(/FAILED/g)).toHaveLength(3);
+  });
+
+  it("refuses a checkpoint with wrong shapes and a check size not divisible by 4, writing nothing", async () => {
+    const broken = new Map(weightsA);
+    broken.set("model.4.weight", { shape: [8, 4, 1, 1], data: new Float32Array(32) });
+    const tensors = [...broken].map(([name, t]) => ({
+      name: `G_A/${name}`,
+      shape: t.shape,
+      data: () => t.data,
+    }));
+    mkdirSync(path.join(root, "broken"));
+    const { metadata } = await readHeader(path.join(root, "ckpt", "latest.safetensors"));
+    await writeSafetensors(path.join(root, "broken", "latest.safetensors"), tensors, metadata);
+    const common = [
+      "--id",
+      "bad",
+      "--tfjs-backend",
+      "cpu",
+      "--models",
+      "bad-out",
+      "--manifest",
+      "bad-out/manifest.json",
+    ];
+    const shapes = await cli(["--checkpoint", "broken", "--directions", "BtoA", ...common]);
+    expect(shapes.code).toBe(1);
+    expect(shapes.err).toMatch(/model\.4\.weight has shape \[8,4,1,1\], expected \[8,4,3,3\]/);
+    const size = await cli(["--checkpoint", "ckpt", "--check-size", "30", ...common]);
+    expect(size.code).toBe(1);
+    expect(size.err).toMatch(/30x30; the generator needs sides that are multiples of 4/);
+    expect(existsSync(path.join(root, "bad-out"))).toBe(false);
   });
 
   it("fails clearly without --id or --checkpoint, or with a bad dtype", async () => {

@@ -75,7 +75,8 @@ class GraphBuilder {
   }
 }
 
-function checkWeights(spec: NetworkSpec, weights: Weights): void {
+/** Throws listing every missing, misshapen or unexpected parameter. */
+export function checkWeights(spec: NetworkSpec, weights: Weights): void {
   const expected = paramShapes(spec);
   const known = new Set(expected.map((p) => p.name));
   const problems: string[] = [];

@@ -22,7 +22,7 @@ import {
 import { countMacs, countParams, type NetworkSpec } from "../networks/spec.ts";
 import { budgetText, checkGenerator, checkSteps, type VariantCheck } from "./check.ts";
 import { checkSize, type PlanarImage } from "./infer.ts";
-import type { Weights } from "./onnx.ts";
+import { checkWeights, type Weights } from "./onnx.ts";
 import { OPSET } from "./proto.ts";
 import { loadSamples, type SampleImage, syntheticImage, toJpeg } from "./samples.ts";
 import { commitModel } from "./store.ts";
@@ -144,6 +144,7 @@ export async function exportModel(o: ExportOptions): Promise<ExportResult> {
   if (!id.success) throw new Error(`invalid model id "${o.id}": ${id.error.issues[0]?.message}`);
   if (o.dtypes.length === 0) throw new Error("no dtypes to export");
   if (o.generators.length === 0) throw new Error("no generators to export");
+  for (const g of o.generators) checkWeights(g.spec, g.weights);
   const checked = await checkAll(o);
   const rows = rowsOf(checked);
   if (rows.some((r) => r.result !== "ok")) return { rows, written: false };
