@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import type { RgbImage } from "../../training/eval/image.ts";
+import { l1, PSNR_CAP_DB, psnr, ssim } from "../../training/eval/metrics.ts";
+
+function image(
+  w: number,
+  h: number,
+  px: (x: number, y: number) => [number, number, number],
+): RgbImage {
+  const data = new Float32Array(w * h * 3);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data.set(px(x, y), (y * w + x) * 3);
+  return { width: w, height: h, data };
+}
+
+const C1 = (0.01 * 255) ** 2;
+const lum = (v: number) => 0.299 * v + 0.587 * v + 0.114 * v;
+
+describe("L1 and PSNR", () => {
+  it("match hand-computed values for a constant offset", () => {
+    const a = image(16, 16, (x, y) => [(x * 7 + y) % 200, 50, 100]);
+    const b = image(16, 16, (x, y) => [((x * 7 + y) % 200) + 10, 60, 90]);
+    expect(l1(a, b)).toBeCloseTo(10 / 255, 10);
+    // MSE = 100 -> 10 log10(65025 / 100) = 28.1308 dB
+    expect(psnr(a, b)).toBeCloseTo(28.1308, 3);
+  });
+
+  it("caps PSNR for identical images and refuses different sizes", () => {
+    const a = image(12, 12, () => [1, 2, 3]);
+    expect(psnr(a, a)).toBe(PSNR_CAP_DB);
+    expect(l1(a, a)).toBe(0);
+    expect(() =>
+      psnr(
+        a,
+        image(12, 13, () => [1, 2, 3]),
+      ),
+    ).toThrow(/differ in size: 12x12 vs 12x13/);
+  });
+});
+
+describe("SSIM (11x11 Gaussian, luminance)", () => {
+  it("is 1 for identical images and symmetric", () => {
+    const a = image(24, 20, (x, y) => [(x * 11) % 256, (y * 13) % 256, ((x + y) * 5) % 256]);
+    const b = image(24, 20, (x, y) => [(x * 9) % 256, (y * 3) % 256, 40]);
+    expect(ssim(a, a)).toBeCloseTo(1, 12);
+    expect(ssim(a, b)).toBeCloseTo(ssim(b, a), 12);
+    expect(ssim(a, b)).toBeLessThan(0.9);
+  });
+
+  it("equals the luminance term (2 mx my + C1) / (mx^2 + my^2 + C1) for flat images", () => {
+    const a = image(16, 16, () => [100, 100, 100]);
+    const b = image(16, 16, () => [150, 150, 150]);
+    const [mx, my] = [lum(100), lum(150)];
+    expect(ssim(a, b)).toBeCloseTo((2 * mx * my + C1) / (mx * mx + my * my + C1), 10);
+  });
+
+  it("keeps the structure term at 1 when only the brightness shifts", () => {
+    // y = x + 30 everywhere: variances and covariance are equal, so SSIM is the luminance term per window.
+    const a = image(11, 11, () => [0, 0, 0]);
+    const ramp = image(11, 11, (x) => [x * 20, x * 20, x * 20]);
+    const shifted = image(11, 11, (x) => [x * 20 + 30, x * 20 + 30, x * 20 + 30]);
+    const mean = (lum(100) * 11) / 11; // the window is symmetric about the centre column x = 5
+    const expected = (2 * mean * (mean + lum(30)) + C1) / (mean ** 2 + (mean + lum(30)) ** 2 + C1);
+    expect(ssim(ramp, shifted)).toBeCloseTo(expected, 8);
+    expect(ssim(a, a)).toBe(1);
+  });
+
+  it("refuses images smaller than its window", () => {
+    const a = image(10, 30, () => [0, 0, 0]);
+    expect(() => ssim(a, a)).toThrow(/at least 11x11/);
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * `npm run eval -- paired|domain --model models/ID/AtoB.fp32.onnx --data datasets/NAME`
+ * Prints the quality table, writes <out>/result.json and an HTML report.
+ */
+import path from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { evaluateDomain } from "./domain.ts";
+import { type Generator, loadGenerator } from "./generator.ts";
+import { evaluatePaired } from "./paired.ts";
+import { domainReport, pairedReport, saveResult } from "./summary.ts";
+
+interface Opts {
+  model: string[];
+  data: string;
+  out?: string;
+  limit?: number;
+  examples: number;
+  direction?: "AtoB" | "BtoA";
+}
+
+function positive(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive integer");
+  return n;
+}
+
+const collect = (v: string, all: string[]) => [...all, v];
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .option(
+      "--model <file>",
+      "ONNX generator (repeat to compare several; none: baselines only)",
+      collect,
+      [],
+    )
+    .requiredOption("--data <dir>", "dataset in the reference layout, e.g. datasets/glyphs")
+    .option("--out <dir>", "report folder (default: runs/eval/<model or dataset>-<mode>)")
+    .option("--limit <n>", "evaluate at most n test images (evenly spread)", positive)
+    .option("--examples <n>", "test images shown in the report", positive, 12)
+    .addOption(
+      new Option(
+        "--direction <dir>",
+        "translation direction (default: from the model file name)",
+      ).choices(["AtoB", "BtoA"]),
+    );
+}
+
+async function generators(o: Opts): Promise<Generator[]> {
+  return Promise.all(o.model.map((m) => loadGenerator(m, o.direction)));
+}
+
+function outDir(o: Opts, mode: string): string {
+  if (o.out) return path.resolve(o.out);
+  const base = o.model[0]
+    ? path.basename(path.dirname(path.resolve(o.model[0])))
+    : path.basename(path.resolve(o.data));
+  const variant = o.model[0] ? `-${path.basename(o.model[0]).replace(/\.onnx$/, "")}` : "";
+  return path.resolve("runs/eval", `${base}${variant}-${mode}`);
+}
+
+async function run(mode: "paired" | "domain", o: Opts): Promise<void> {
+  const started = Date.now();
+  const gens = await generators(o);
+  const base = {
+    data: path.resolve(o.data),
+    generators: gens,
+    limit: o.limit,
+    examples: o.examples,
+    direction: o.direction,
+  };
+  try {
+    const dir = outDir(o, mode);
+    const seconds = () => (Date.now() - started) / 1000;
+    if (mode === "paired") {
+      const result = await evaluatePaired(base);
+      const report = await pairedReport(dir, result);
+      saveResult(dir, { mode, models: o.model, seconds: seconds(), ...report.json });
+    } else {
+      const result = await evaluateDomain(base);
+      const report = await domainReport(dir, result);
+      saveResult(dir, { mode, models: o.model, seconds: seconds(), ...report.json });
+    }
+    console.log(
+      `\nreport: ${path.relative(process.cwd(), path.join(dir, "index.html"))} (${seconds().toFixed(1)} s)`,
+    );
+  } finally {
+    await Promise.all(gens.map((g) => g.release()));
+  }
+}
+
+const program = new Command("eval").description("Measure translation quality (see docs/eval.md)");
+withCommon(program.command("paired"))
+  .description("score translations of testA (or testB) against the true images of the other side")
+  .action((o: Opts) => run("paired", o));
+withCommon(program.command("domain"))
+  .description(
+    "share of translated test images a real-A-vs-real-B classifier puts in the target domain",
+  )
+  .action((o: Opts) => run("domain", o));
+
+program.parseAsync().catch((err: unknown) => {
+  console.error(err instanceof Error ? `error: ${err.message}` : err);
+  process.exit(1);
+});

@@ -1,0 +1,64 @@
+/**
+ * Run an exported ONNX generator on one image with onnxruntime-node, going
+ * through the pixel contract (models/contract.ts): pad by reflection to the
+ * size multiple, map to [-1, 1], run, crop back, map to bytes.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import {
+  chwToPixels,
+  cropCHW,
+  padCHWReflect,
+  pixelsToCHW,
+  roundUpToMultiple,
+  SIZE_MULTIPLE,
+} from "../../models/contract.ts";
+import { onnxRunner } from "../export/infer.ts";
+import type { RgbImage } from "./image.ts";
+
+export interface Generator {
+  /** "ID/file" for tables, e.g. "glyphs-ming2kai/AtoB.fp32.onnx". */
+  label: string;
+  direction: "AtoB" | "BtoA";
+  translate(img: RgbImage): Promise<RgbImage>;
+  release(): Promise<void>;
+}
+
+/** AtoB unless the file name says BtoA (models/ID/BtoA.fp32.onnx). */
+export function directionOf(file: string): "AtoB" | "BtoA" {
+  return /BtoA/.test(path.basename(file)) ? "BtoA" : "AtoB";
+}
+
+export function labelOf(file: string): string {
+  return `${path.basename(path.dirname(path.resolve(file)))}/${path.basename(file)}`;
+}
+
+export async function loadGenerator(
+  file: string,
+  direction = directionOf(file),
+): Promise<Generator> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new Error(`cannot read model ${file}: ${(err as Error).message}`);
+  }
+  const runner = await onnxRunner(bytes, SIZE_MULTIPLE);
+  return {
+    label: labelOf(file),
+    direction,
+    async translate(img) {
+      const { width: w, height: h } = img;
+      const pw = roundUpToMultiple(w);
+      const ph = roundUpToMultiple(h);
+      const chw = padCHWReflect(pixelsToCHW(img.data, w, h, 3), 3, w, h, pw, ph);
+      const out = await runner.run({ data: chw, width: pw, height: ph });
+      if (out.width !== pw || out.height !== ph) {
+        throw new Error(`generator returned ${out.width}x${out.height} for a ${pw}x${ph} input`);
+      }
+      const pixels = chwToPixels(cropCHW(out.data, 3, pw, ph, w, h), w, h, 3);
+      return { width: w, height: h, data: Float32Array.from(pixels) };
+    },
+    release: () => runner.release(),
+  };
+}
