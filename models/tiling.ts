@@ -66,10 +66,26 @@ export interface Tile {
 /** Turns a planar [3, h, w] tensor in [-1, 1] into another of the same shape. */
 export type RunTile = (chw: Float32Array, width: number, height: number) => Promise<Float32Array>;
 
+/**
+ * Shortest side a tile is run at: the generator reflect-pads after two
+ * stride-2 convolutions, which needs at least 2 pixels there; small photos are
+ * reflect-padded up to this and cropped back.
+ */
+export const MIN_RUN_SIDE = 4 * SIZE_MULTIPLE;
+
+/** The overlap the site uses: an eighth of the tile, a multiple of 4, within the planner's bounds. */
+export function defaultOverlap(tileSize: number): number {
+  const eighth = Math.round(tileSize / 8 / SIZE_MULTIPLE) * SIZE_MULTIPLE;
+  return Math.min(
+    Math.max(eighth, SIZE_MULTIPLE),
+    Math.floor(tileSize / 4 / SIZE_MULTIPLE) * SIZE_MULTIPLE,
+  );
+}
+
 export function validateTileOptions(o: TileOptions): { tileSize: number; overlap: number } {
   const tileSize = Math.floor(o.tileSize / SIZE_MULTIPLE) * SIZE_MULTIPLE;
-  if (!Number.isFinite(o.tileSize) || tileSize < 4 * SIZE_MULTIPLE) {
-    throw new RangeError(`tile size must be at least ${4 * SIZE_MULTIPLE}, got ${o.tileSize}`);
+  if (!Number.isFinite(o.tileSize) || tileSize < MIN_RUN_SIDE) {
+    throw new RangeError(`tile size must be at least ${MIN_RUN_SIDE}, got ${o.tileSize}`);
   }
   if (!Number.isInteger(o.overlap) || o.overlap < SIZE_MULTIPLE || o.overlap > tileSize / 4) {
     throw new RangeError(
@@ -87,7 +103,9 @@ export function validateTileOptions(o: TileOptions): { tileSize: number; overlap
  */
 export function planAxis(side: number, tileSize: number, overlap: number): AxisPlan {
   if (!Number.isInteger(side) || side <= 0) throw new RangeError(`bad image side ${side}`);
-  if (side <= tileSize) return { length: roundUpToMultiple(side), starts: [0], ramps: [] };
+  if (side <= tileSize) {
+    return { length: Math.max(MIN_RUN_SIDE, roundUpToMultiple(side)), starts: [0], ramps: [] };
+  }
   const n = Math.ceil((side - overlap) / (tileSize - overlap));
   const last = side - tileSize;
   const starts = Array.from({ length: n }, (_, i) =>

@@ -4,6 +4,7 @@ import {
   type AxisPlan,
   axisWeights,
   BandBlender,
+  defaultOverlap,
   planAxis,
   planTiles,
   type RunTile,
@@ -44,6 +45,8 @@ function weightSums(axis: AxisPlan, side: number): Float64Array {
 describe("tile plan", () => {
   it("uses one padded tile when the side fits, sides rounded up to a multiple of 4", () => {
     expect(planAxis(37, 64, 16)).toEqual({ length: 40, starts: [0], ramps: [] });
+    // Never below 16: the generator reflect-pads after downsampling by 4.
+    expect(planAxis(3, 64, 16)).toEqual({ length: 16, starts: [0], ramps: [] });
     expect(planAxis(64, 64, 16)).toEqual({ length: 64, starts: [0], ramps: [] });
   });
 
@@ -88,6 +91,15 @@ describe("tile plan", () => {
     }
   });
 
+  it("picks a default overlap of about an eighth of the tile that the planner accepts", () => {
+    for (const tile of [16, 20, 64, 100, 256, 512, 1024]) {
+      const overlap = defaultOverlap(tile);
+      expect(overlap % SIZE_MULTIPLE).toBe(0);
+      expect(() => planTiles(5000, 5000, { tileSize: tile, overlap })).not.toThrow();
+    }
+    expect(defaultOverlap(512)).toBe(64);
+  });
+
   it("rejects options that would break the blend", () => {
     expect(() => planTiles(100, 100, { tileSize: 64, overlap: 17 })).toThrow(/quarter of the tile/);
     expect(() => planTiles(100, 100, { tileSize: 64, overlap: 2 })).toThrow(/from 4 to/);
@@ -110,6 +122,7 @@ describe("tiled translation", () => {
   it("with an identity generator returns the input within 1/255 (RGBA and RGB, many sizes)", async () => {
     const cases = [
       [37, 23, 64, 16],
+      [3, 2, 64, 16],
       [64, 64, 64, 16],
       [300, 200, 64, 16],
       [517, 389, 128, 32],

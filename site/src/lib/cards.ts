@@ -1,0 +1,92 @@
+/**
+ * Renders the style cards and the direction choice from the manifest. DOM
+ * only through the <template> in ModelPicker.astro: no HTML strings.
+ */
+import type { Direction, Generator, ModelEntry } from "../../../models/schema.ts";
+import { pickVariant } from "../../../models/select.ts";
+import type { Caps } from "./caps.ts";
+import { formatBytes } from "./format.ts";
+import { staticModelUrl } from "./manifest.ts";
+import type { EngineName } from "./protocol.ts";
+
+function part<T extends Element>(root: ParentNode, selector: string): T {
+  const el = root.querySelector<T>(selector);
+  if (!el) throw new Error(`missing ${selector} in the model card template`);
+  return el;
+}
+
+/** "2.0 MB (int8)" for the variant this browser would download, by engine. */
+export function downloadNote(generator: Generator, engine: EngineName, caps: Caps): string {
+  const v = pickVariant(generator, { provider: engine, shaderF16: caps.shaderF16 });
+  return v ? `${formatBytes(v.bytes)} download (${v.dtype})` : `no variant for ${engine}`;
+}
+
+export function renderCards(
+  container: HTMLElement,
+  template: HTMLTemplateElement,
+  models: readonly ModelEntry[],
+  meta: (entry: ModelEntry) => string,
+  onSelect: (entry: ModelEntry) => void,
+): Map<string, HTMLInputElement> {
+  const radios = new Map<string, HTMLInputElement>();
+  container.replaceChildren();
+  for (const entry of models) {
+    const card = template.content.firstElementChild?.cloneNode(true) as HTMLLabelElement;
+    const radio = part<HTMLInputElement>(card, "input");
+    radio.value = entry.id;
+    radio.addEventListener("change", () => radio.checked && onSelect(entry));
+    part(card, ".card-title").textContent = entry.title;
+    part(card, ".card-domains").textContent = `${entry.domains.A.name} ↔ ${entry.domains.B.name}`;
+    part(card, ".card-meta").textContent = meta(entry);
+    card.title = entry.description;
+    const sample = entry.samples.find((s) => s.direction === "AtoB") ?? entry.samples[0];
+    const [a, b] = [
+      part<HTMLImageElement>(card, ".thumb-a"),
+      part<HTMLImageElement>(card, ".thumb-b"),
+    ];
+    if (sample) {
+      const [from, to] =
+        sample.direction === "AtoB"
+          ? [entry.domains.A, entry.domains.B]
+          : [entry.domains.B, entry.domains.A];
+      a.src = staticModelUrl(entry.id, sample.input);
+      a.alt = `Sample: ${from.name}`;
+      b.src = staticModelUrl(entry.id, sample.output);
+      b.alt = `The same sample as ${to.name}`;
+      part(card, ".thumb-placeholder").remove();
+    } else {
+      a.remove();
+      b.remove();
+    }
+    radios.set(entry.id, radio);
+    container.append(card);
+  }
+  return radios;
+}
+
+export function renderDirections(
+  fieldset: HTMLFieldSetElement,
+  container: HTMLElement,
+  entry: ModelEntry,
+  selected: Direction,
+  onSelect: (d: Direction) => void,
+): Direction {
+  const available = entry.generators.map((g) => g.direction);
+  const current = available.includes(selected) ? selected : (available[0] as Direction);
+  container.replaceChildren();
+  for (const dir of available) {
+    const [from, to] =
+      dir === "AtoB" ? [entry.domains.A, entry.domains.B] : [entry.domains.B, entry.domains.A];
+    const label = document.createElement("label");
+    const radio = document.createElement("input");
+    radio.type = "radio";
+    radio.name = "direction";
+    radio.value = dir;
+    radio.checked = dir === current;
+    radio.addEventListener("change", () => radio.checked && onSelect(dir));
+    label.append(radio, `${from.name} → ${to.name}`);
+    container.append(label);
+  }
+  fieldset.hidden = false;
+  return current;
+}

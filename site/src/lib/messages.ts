@@ -1,0 +1,32 @@
+/** What the visitor reads when something goes wrong: what happened and what to try. */
+import { InferenceError } from "./inference-client.ts";
+import { DownloadError } from "./model-store.ts";
+
+/** Anything that says image/* gets a try; decoding failures are reported separately. */
+export function unsupportedFileMessage(file: File): string | undefined {
+  if (file.type.startsWith("image/")) return undefined;
+  const what =
+    file.type || (file.name.includes(".") ? `.${file.name.split(".").pop()}` : "unknown type");
+  return `“${file.name}” is not a supported image (${what}). Use a JPEG, PNG, WebP, AVIF or GIF photo.`;
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof DownloadError) return `${err.message} Check your connection and try again.`;
+  if (err instanceof InferenceError) {
+    switch (err.code) {
+      case "decode":
+        return `This image could not be decoded (${err.message}). Try saving it as JPEG or PNG.`;
+      case "memory":
+        return "Your device ran out of memory for this photo. Try Fast mode, a smaller working size, or the WebAssembly engine.";
+      case "contract":
+        return `This model cannot be used: ${err.message}`;
+      case "no-webgpu":
+        return `No WebGPU: ${err.message}. Choose WebAssembly or Automatic.`;
+      case "engine":
+        return `The model failed to run on ${err.engine === "webgpu" ? "WebGPU" : "WebAssembly"}: ${err.message}`;
+      default:
+        return `Something went wrong: ${err.message}`;
+    }
+  }
+  return `Something went wrong: ${err instanceof Error ? err.message : String(err)}`;
+}

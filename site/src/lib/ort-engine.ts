@@ -1,0 +1,132 @@
+/**
+ * The one place that touches onnxruntime-web. Runs inside the inference
+ * worker. ORT is loaded at run time from the site's own /ort/<version>/ copy
+ * (never a CDN, never bundled), and only the build the engine needs:
+ *
+ * - wasm: ort.wasm (CPU, SIMD + threads; 14 MB wasm).
+ * - webgpu: ort.jspi (the native WebGPU execution provider built with
+ *   WebAssembly JSPI, 17 MB wasm). The asyncify build of the same provider is
+ *   27 MB, over the 25 MiB limit of a static asset on Workers, so browsers
+ *   without JSPI run WebAssembly.
+ */
+import type * as Ort from "onnxruntime-web";
+import type { EngineName } from "./protocol.ts";
+
+interface EngineSpec {
+  /** ORT build to import, relative to the ORT folder. */
+  module: string;
+  executionProvider: "webgpu" | "wasm";
+}
+
+/** Engine -> ORT build and execution provider. Frozen: one table, no runtime edits. */
+export const ENGINES: Readonly<Record<EngineName, Readonly<EngineSpec>>> = Object.freeze({
+  webgpu: Object.freeze({ module: "ort.jspi.min.mjs", executionProvider: "webgpu" }),
+  wasm: Object.freeze({ module: "ort.wasm.min.mjs", executionProvider: "wasm" }),
+});
+
+export function engineSpec(name: string): Readonly<EngineSpec> {
+  const spec = (ENGINES as Record<string, Readonly<EngineSpec> | undefined>)[name];
+  if (!spec) {
+    throw new Error(
+      `Unsupported engine "${name}". Should be one of: ${Object.keys(ENGINES).join(", ")}.`,
+    );
+  }
+  return spec;
+}
+
+export interface EngineConfig {
+  engine: EngineName;
+  /** Absolute URL of the folder holding the ORT .mjs/.wasm files, ending in "/". */
+  ortBase: string;
+  /** WebAssembly threads (1 when the page is not cross-origin isolated). */
+  numThreads: number;
+  /** WebGPU only: the device the session runs on (the caller owns and may watch it). */
+  device?: GPUDevice;
+  /** Session options after the defaults (caller wins). */
+  sessionOptions?: Ort.InferenceSession.SessionOptions;
+}
+
+/** Input and output names of the generator I/O contract (models/schema.ts STANDARD_IO). */
+const INPUT = "input";
+const OUTPUT = "output";
+
+/** A generator session: planar [3, h, w] in [-1, 1] in, the same shape out. */
+export class GeneratorSession {
+  private readonly ort: typeof Ort;
+  private readonly session: Ort.InferenceSession;
+  /**
+   * Runs are chained one at a time: an ORT session rejects overlapping run()
+   * calls, and on WebGPU two in flight would double the GPU memory held.
+   */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(ort: typeof Ort, session: Ort.InferenceSession) {
+    this.ort = ort;
+    this.session = session;
+  }
+
+  run(chw: Float32Array, width: number, height: number): Promise<Float32Array> {
+    const next = this.tail.then(() => this.runNow(chw, width, height));
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runNow(chw: Float32Array, width: number, height: number): Promise<Float32Array> {
+    const input = new this.ort.Tensor("float32", chw, [1, 3, height, width]);
+    const outputs = await this.session.run({ [INPUT]: input });
+    const out = outputs[OUTPUT];
+    input.dispose();
+    if (!out) throw new Error(`the model has no output named "${OUTPUT}"`);
+    // getData() copies GPU-resident results back and frees them; CPU results come as they are.
+    const data = (await out.getData(true)) as Float32Array;
+    out.dispose();
+    return data;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+/** Load the ORT build of `engine` (once per worker: each worker serves one engine). */
+async function loadOrt(config: EngineConfig): Promise<typeof Ort> {
+  const spec = engineSpec(config.engine);
+  const ort = (await import(
+    /* @vite-ignore */ new URL(spec.module, config.ortBase).href
+  )) as typeof Ort;
+  // ORT reads these from its own env object; this worker holds one engine, so
+  // they are set from the caller's config and never changed afterwards.
+  ort.env.wasm.wasmPaths = config.ortBase;
+  ort.env.wasm.numThreads = config.numThreads;
+  ort.env.logLevel = "error";
+  return ort;
+}
+
+/** Create a session for a generator file; throws ORT's own message when the model or provider fails. */
+export async function createSession(
+  model: Uint8Array,
+  config: EngineConfig,
+): Promise<GeneratorSession> {
+  const ort = await loadOrt(config);
+  const spec = engineSpec(config.engine);
+  const provider: Ort.InferenceSession.ExecutionProviderConfig =
+    spec.executionProvider === "webgpu"
+      ? { name: "webgpu", ...(config.device ? { device: config.device } : {}) }
+      : "wasm";
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: [provider],
+    ...config.sessionOptions,
+  });
+  if (!session.inputNames.includes(INPUT) || !session.outputNames.includes(OUTPUT)) {
+    await session.release();
+    throw new ContractError(
+      `this model does not follow the generator contract: inputs [${session.inputNames}], outputs [${session.outputNames}]; expected "${INPUT}" and "${OUTPUT}"`,
+    );
+  }
+  return new GeneratorSession(ort, session);
+}
+
+/** The file loaded but is not a generator with our I/O contract (not an engine failure). */
+export class ContractError extends Error {
+  override name = "ContractError";
+}

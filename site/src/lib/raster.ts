@@ -1,0 +1,60 @@
+/**
+ * Decoding and encoding inside the worker (OffscreenCanvas), so a
+ * 12-megapixel photo never blocks the page.
+ */
+
+export interface Raster {
+  pixels: Uint8ClampedArray;
+  width: number;
+  height: number;
+  /** Decoded size before any downscaling (EXIF orientation applied). */
+  sourceWidth: number;
+  sourceHeight: number;
+}
+
+export class DecodeError extends Error {
+  override name = "DecodeError";
+}
+
+/** Output size for a longest side of at most `maxSide` (never upscales). */
+export function fitWithin(width: number, height: number, maxSide: number): [number, number] {
+  const scale = Math.min(1, maxSide / Math.max(width, height));
+  return [Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale))];
+}
+
+/**
+ * Decode with the EXIF orientation applied (what the visitor sees), optionally
+ * downscaled so the longest side is at most `maxSide`.
+ */
+export async function decodeImage(blob: Blob, maxSide = Number.POSITIVE_INFINITY): Promise<Raster> {
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(blob, { imageOrientation: "from-image" });
+  } catch (err) {
+    throw new DecodeError(`this browser could not decode the image (${(err as Error).message})`);
+  }
+  try {
+    const [width, height] = fitWithin(bitmap.width, bitmap.height, maxSide);
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    if (!ctx) throw new Error("no 2D canvas in this worker");
+    ctx.imageSmoothingQuality = "high";
+    ctx.drawImage(bitmap, 0, 0, width, height);
+    const pixels = ctx.getImageData(0, 0, width, height).data;
+    return { pixels, width, height, sourceWidth: bitmap.width, sourceHeight: bitmap.height };
+  } finally {
+    bitmap.close();
+  }
+}
+
+export async function encodePng(
+  pixels: Uint8ClampedArray,
+  width: number,
+  height: number,
+): Promise<Blob> {
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext("2d");
+  if (!ctx) throw new Error("no 2D canvas in this worker");
+  ctx.putImageData(new ImageData(pixels as Uint8ClampedArray<ArrayBuffer>, width, height), 0, 0);
+  return canvas.convertToBlob({ type: "image/png" });
+}

@@ -1,0 +1,369 @@
+/**
+ * The translate page: wires the picker, photo input, options, progress and
+ * result. The translator (and with it the worker and onnxruntime-web) loads
+ * only when the first photo arrives.
+ */
+import type { Direction, Manifest, ModelEntry } from "../../../models/schema.ts";
+import { type Caps, detectCaps, type EngineChoice, resolveEngine } from "../lib/caps.ts";
+import { downloadNote, renderCards, renderDirections } from "../lib/cards.ts";
+import { formatBytes, formatMs, formatProgress } from "../lib/format.ts";
+import { findGenerator, loadManifest, settingsFromUrl } from "../lib/manifest.ts";
+import { describeError, unsupportedFileMessage } from "../lib/messages.ts";
+import type { Progress } from "../lib/model-store.ts";
+import type { Fault, Mode } from "../lib/protocol.ts";
+import type { ModelSource, Outcome, Translator } from "../lib/translator.ts";
+
+const $ = <T extends HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} is missing from the page`);
+  return el as T;
+};
+
+const ui = {
+  models: $("models"),
+  modelsStatus: $("models-status"),
+  template: $<HTMLTemplateElement>("model-card"),
+  direction: $<HTMLFieldSetElement>("direction"),
+  directionOptions: $("direction-options"),
+  ownModelFile: $<HTMLInputElement>("own-model-file"),
+  ownModelName: $("own-model-name"),
+  drop: $("drop"),
+  photoFile: $<HTMLInputElement>("photo-file"),
+  photoCamera: $<HTMLInputElement>("photo-camera"),
+  cameraLabel: $("camera-label"),
+  workingSize: $<HTMLSelectElement>("working-size"),
+  engineCaps: $("engine-caps"),
+  optionsSummary: $("options-summary"),
+  translate: $<HTMLButtonElement>("translate"),
+  messages: $("messages"),
+  progress: $("progress"),
+  stage: $("stage"),
+  download: $("download"),
+  downloadBar: $<HTMLProgressElement>("download-bar"),
+  downloadText: $("download-text"),
+  tiles: $("tiles"),
+  tileBar: $<HTMLProgressElement>("tile-bar"),
+  tileText: $("tile-text"),
+  result: $("result"),
+  resultTitle: $("result-title"),
+  engineNote: $("engine-note"),
+  downloadPng: $<HTMLAnchorElement>("download-png"),
+  share: $<HTMLButtonElement>("share"),
+  shareInput: $<HTMLInputElement>("share-input"),
+  shareResult: $("share-result"),
+  shareUrl: $<HTMLInputElement>("share-url"),
+  shareCopy: $<HTMLButtonElement>("share-copy"),
+  shareStatus: $("share-status"),
+  before: document.querySelector<HTMLImageElement>(
+    "#compare [data-role=before]",
+  ) as HTMLImageElement,
+  after: document.querySelector<HTMLImageElement>("#compare [data-role=after]") as HTMLImageElement,
+};
+
+const checked = (name: string) =>
+  document.querySelector<HTMLInputElement>(`input[name=${name}]:checked`)?.value;
+const fault = (new URL(location.href).searchParams.get("fault") as Fault | null) ?? undefined;
+
+const state: {
+  manifest?: Manifest;
+  model?: ModelSource;
+  direction: Direction;
+  photo?: Blob;
+  photoUrl?: string;
+  resultUrl?: string;
+  outcome?: Outcome;
+  busy: boolean;
+  /** A photo, model or option arrived while busy: run again with it afterwards. */
+  again: boolean;
+  translator?: Translator;
+} = { direction: "AtoB", busy: false, again: false };
+
+const capsReady: Promise<Caps> = detectCaps();
+
+function say(kind: "error" | "note", text: string): void {
+  const p = document.createElement("p");
+  p.className = `message ${kind}`;
+  p.setAttribute("role", kind === "error" ? "alert" : "status");
+  p.textContent = text;
+  ui.messages.append(p);
+}
+
+function engineChoice(): EngineChoice {
+  return (checked("engine") as EngineChoice | undefined) ?? "auto";
+}
+
+async function describeCaps(): Promise<void> {
+  const caps = await capsReady;
+  const { engine } = resolveEngine(engineChoice(), caps);
+  const gpu = caps.webgpu
+    ? `WebGPU available${caps.fallbackAdapter ? " (software adapter: slow, so Automatic uses WebAssembly)" : ""}${caps.shaderF16 ? " with fp16" : ""}.`
+    : `No WebGPU: ${caps.webgpuReason}.`;
+  ui.engineCaps.textContent = `${gpu} WebAssembly: ${caps.threads} thread${caps.threads === 1 ? "" : "s"}.`;
+  ui.optionsSummary.textContent = `${checked("mode") === "full" ? "Full resolution" : "Fast"}, ${ui.workingSize.value} px, ${engine === "webgpu" ? "WebGPU" : "WebAssembly"}`;
+  if (state.manifest) {
+    for (const card of ui.models.querySelectorAll<HTMLElement>(".card")) {
+      const entry = state.manifest.models.find((m) => m.id === card.querySelector("input")?.value);
+      const generator = entry && findGenerator(entry, state.direction);
+      const meta = card.querySelector(".card-meta");
+      if (generator && meta) meta.textContent = downloadNote(generator, engine, caps);
+    }
+  }
+}
+
+/** Select a working size, adding it to the list when a model recommends an unlisted one. */
+function setWorkingSize(px: number): void {
+  const value = String(px);
+  if (![...ui.workingSize.options].some((o) => o.value === value)) {
+    const option = new Option(`${px} px`, value);
+    const after = [...ui.workingSize.options].find((o) => Number(o.value) > px);
+    ui.workingSize.add(option, after);
+  }
+  ui.workingSize.value = value;
+}
+
+function selectDirection(dir: Direction): void {
+  state.direction = dir;
+  if (state.model?.kind === "manifest") {
+    const generator = findGenerator(state.model.entry, dir);
+    if (generator) {
+      state.model = { ...state.model, generator };
+      setWorkingSize(generator.io.recommendedMaxSide);
+    }
+  }
+  void describeCaps();
+}
+
+function selectModel(entry: ModelEntry, dir: Direction = state.direction): void {
+  const direction = renderDirections(
+    ui.direction,
+    ui.directionOptions,
+    entry,
+    dir,
+    selectDirection,
+  );
+  const generator = findGenerator(entry, direction);
+  if (!generator) return;
+  state.model = { kind: "manifest", entry, generator };
+  selectDirection(direction);
+  ui.translate.disabled = !state.photo;
+}
+
+async function showModels(): Promise<void> {
+  try {
+    const { manifest, offline } = await loadManifest();
+    state.manifest = manifest;
+    const caps = await capsReady;
+    const engine = resolveEngine(engineChoice(), caps).engine;
+    const radios = renderCards(
+      ui.models,
+      ui.template,
+      manifest.models,
+      (entry) => {
+        const g = findGenerator(entry, "AtoB") ?? entry.generators[0];
+        return g ? downloadNote(g, engine, caps) : "";
+      },
+      (entry) => selectModel(entry),
+    );
+    ui.modelsStatus.textContent = manifest.models.length
+      ? `${manifest.models.length} style${manifest.models.length === 1 ? "" : "s"}${offline ? " (offline copy)" : ""}.`
+      : "No styles are published yet. You can still open your own model below.";
+    const wanted = settingsFromUrl(new URL(location.href));
+    const entry =
+      manifest.models.find((m) => m.id === wanted.model) ??
+      (manifest.models.length === 1 ? manifest.models[0] : undefined);
+    if (entry) {
+      const radio = radios.get(entry.id);
+      if (radio) radio.checked = true;
+      selectModel(entry, wanted.dir ?? "AtoB");
+    } else if (wanted.model) {
+      say(
+        "error",
+        `The link names a style “${wanted.model}” that is not published. Pick another one.`,
+      );
+    }
+  } catch (err) {
+    ui.modelsStatus.textContent = describeError(err);
+  }
+}
+
+function showProgress(p: Progress): void {
+  ui.download.hidden = false;
+  const pct = p.total ? Math.floor((100 * p.loaded) / p.total) : 0;
+  ui.downloadBar.value = pct;
+  ui.downloadText.textContent =
+    p.source === "cache"
+      ? `From this device (${formatBytes(p.total)})`
+      : `${formatProgress(p.loaded, p.total)} from ${p.source === "static" ? "the site" : "the API"}`;
+}
+
+function showResult(outcome: Outcome): void {
+  if (state.resultUrl) URL.revokeObjectURL(state.resultUrl);
+  state.resultUrl = URL.createObjectURL(outcome.png);
+  state.outcome = outcome;
+  ui.after.src = state.resultUrl;
+  ui.downloadPng.href = state.resultUrl;
+  const name =
+    state.model?.kind === "manifest" ? `${state.model.entry.id}-${state.direction}` : "unpaired";
+  ui.downloadPng.download = `${name}.png`;
+  const size = `${outcome.width}×${outcome.height}`;
+  const tiles = outcome.tiles > 1 ? ` in ${outcome.tiles} tiles` : "";
+  ui.engineNote.textContent = `${outcome.label}: ${size}${tiles} in ${formatMs(outcome.ms)} (engine start ${formatMs(outcome.loadMs)})${outcome.fellBack ? ", after WebGPU failed" : ""}.`;
+  // Machine-readable summary of the last run (tests and the benchmark read it).
+  Object.assign(ui.result.dataset, {
+    engine: outcome.engine,
+    dtype: outcome.dtype,
+    fellBack: String(outcome.fellBack),
+    ms: String(Math.round(outcome.ms)),
+    runs: String(Number(ui.result.dataset.runs ?? 0) + 1),
+  });
+  ui.share.disabled = state.model?.kind !== "manifest";
+  ui.shareResult.hidden = true;
+  ui.result.hidden = false;
+  ui.resultTitle.focus({ preventScroll: true });
+  ui.result.scrollIntoView({ behavior: "smooth", block: "nearest" });
+}
+
+async function run(): Promise<void> {
+  if (!state.photo) return;
+  if (state.busy) {
+    state.again = true;
+    return;
+  }
+  if (!state.model) {
+    say("error", "Choose a style (or open your own model) first.");
+    return;
+  }
+  state.busy = true;
+  ui.translate.disabled = true;
+  ui.messages.replaceChildren();
+  ui.progress.hidden = false;
+  ui.download.hidden = true;
+  ui.tiles.hidden = true;
+  try {
+    const caps = await capsReady;
+    if (!state.translator) {
+      ui.stage.textContent = "Loading the translator";
+      const { Translator } = await import("../lib/translator.ts");
+      state.translator = new Translator(caps);
+    }
+    const outcome = await state.translator.translate(
+      state.model,
+      state.photo,
+      {
+        engine: engineChoice(),
+        mode: (checked("mode") as Mode) ?? "fast",
+        workingSize: Number(ui.workingSize.value),
+        ...(fault ? { fault } : {}),
+      },
+      {
+        onDownload: showProgress,
+        onStage: (text) => {
+          ui.stage.textContent = `${text}…`;
+        },
+        onTile: (done, total) => {
+          ui.tiles.hidden = total < 2;
+          ui.tileBar.max = total;
+          ui.tileBar.value = done;
+          ui.tileText.textContent = `${done} of ${total}`;
+        },
+        onNote: (text) => say("note", text),
+      },
+    );
+    showResult(outcome);
+  } catch (err) {
+    say("error", describeError(err));
+  } finally {
+    state.busy = false;
+    ui.progress.hidden = true;
+    ui.translate.disabled = false;
+  }
+  if (state.again) {
+    state.again = false;
+    await run();
+  }
+}
+
+function takePhoto(file: File | undefined): void {
+  if (!file) return;
+  const problem = unsupportedFileMessage(file);
+  if (problem) {
+    ui.messages.replaceChildren();
+    say("error", problem);
+    return;
+  }
+  if (state.photoUrl) URL.revokeObjectURL(state.photoUrl);
+  state.photo = file;
+  state.photoUrl = URL.createObjectURL(file);
+  ui.before.src = state.photoUrl;
+  void run();
+}
+
+async function takeOwnModel(file: File | undefined): Promise<void> {
+  if (!file) return;
+  state.model = { kind: "local", name: file.name, bytes: await file.arrayBuffer() };
+  for (const r of ui.models.querySelectorAll<HTMLInputElement>("input[type=radio]"))
+    r.checked = false;
+  ui.direction.hidden = true;
+  ui.ownModelName.textContent = `Using ${file.name} (${formatBytes(file.size)}), on this device only.`;
+  setWorkingSize(512);
+  if (state.photo) void run();
+}
+
+ui.photoFile.addEventListener("change", () => takePhoto(ui.photoFile.files?.[0]));
+ui.photoCamera.addEventListener("change", () => takePhoto(ui.photoCamera.files?.[0]));
+ui.ownModelFile.addEventListener("change", () => void takeOwnModel(ui.ownModelFile.files?.[0]));
+ui.translate.addEventListener("click", () => void run());
+for (const el of document.querySelectorAll("input[name=engine], input[name=mode], #working-size")) {
+  el.addEventListener("change", () => void describeCaps());
+}
+ui.drop.addEventListener("dragover", (e) => {
+  e.preventDefault();
+  ui.drop.classList.add("dragging");
+});
+ui.drop.addEventListener("dragleave", () => ui.drop.classList.remove("dragging"));
+ui.drop.addEventListener("drop", (e) => {
+  e.preventDefault();
+  ui.drop.classList.remove("dragging");
+  takePhoto(e.dataTransfer?.files[0]);
+});
+document.addEventListener("paste", (e) => {
+  const file = [...(e.clipboardData?.files ?? [])].find((f) => f.type.startsWith("image/"));
+  if (file) takePhoto(file);
+});
+ui.share.addEventListener("click", async () => {
+  const { model, outcome, photo } = state;
+  if (model?.kind !== "manifest" || !outcome) return;
+  ui.share.disabled = true;
+  ui.shareStatus.textContent = "Uploading…";
+  ui.shareResult.hidden = false;
+  try {
+    const { createShare } = await import("../lib/share-client.ts");
+    const created = await createShare({
+      modelId: model.entry.id,
+      direction: state.direction,
+      variant: outcome.dtype as "fp32" | "fp16" | "int8",
+      output: outcome.png,
+      ...(ui.shareInput.checked && photo ? { input: photo } : {}),
+    });
+    ui.shareUrl.value = created.url;
+    ui.shareStatus.textContent = `Link ready; it expires ${new Date(created.expiresAt).toLocaleString()}.`;
+  } catch (err) {
+    ui.shareStatus.textContent = `Sharing failed: ${(err as Error).message}`;
+  } finally {
+    ui.share.disabled = false;
+  }
+});
+ui.shareCopy.addEventListener("click", async () => {
+  try {
+    await navigator.clipboard.writeText(ui.shareUrl.value);
+    ui.shareStatus.textContent = "Copied to the clipboard.";
+  } catch {
+    ui.shareUrl.select();
+    ui.shareStatus.textContent = "Select the link and copy it (Ctrl+C).";
+  }
+});
+// The camera input only helps where there is a camera to open from the browser (phones, tablets).
+ui.cameraLabel.hidden = !matchMedia("(pointer: coarse)").matches;
+
+void describeCaps();
+void showModels();

@@ -1,0 +1,234 @@
+/**
+ * The built site in real headless Chromium, served by the real worker
+ * (wrangler dev on 127.0.0.1) seeded with tiny real generators. Pixels are
+ * compared with onnxruntime-node on the same model file and input.
+ *
+ * Tolerance: at most 1 level of 255 per channel (float rounding differences
+ * between onnxruntime-web and onnxruntime-node), and under 2% of values off.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningWorker, startWorker } from "../helpers/server.ts";
+import { type Browser, launch } from "./chromium.ts";
+import { seedOf, type TinyModel, tinyModel } from "./fixtures.ts";
+import { openSite, pickModel, setOptions, translate, upload } from "./page.ts";
+import { decodeRgba, diffRgb, referenceTranslate, testPhoto } from "./reference.ts";
+
+const TOLERANCE = { max: 1, changed: 0.02 };
+
+/** 404s of the static copy are expected: seeded models exist only in the worker's R2. */
+const unexpected = (problems: string[]) => problems.filter((p) => !/status of 404/.test(p));
+
+let worker: RunningWorker;
+let tiny: TinyModel;
+
+beforeAll(async () => {
+  tiny = tinyModel({ id: "tiny" });
+  worker = await startWorker({ seed: seedOf(tiny) });
+});
+
+afterAll(async () => {
+  await worker?.stop();
+});
+
+describe("translate page on WebAssembly", () => {
+  let browser: Browser;
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    browser = await launch();
+    browser.page.on("request", (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("translates a photo like onnxruntime-node, with download progress and the worker fallback", async () => {
+    const { page } = browser;
+    await openSite(page, `${worker.url}/`);
+    await pickModel(page, "tiny");
+    // Record what the progress area shows while the model downloads.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { seen: string[] }).seen = seen;
+      const text = document.getElementById("download-text") as HTMLElement;
+      new MutationObserver(() => seen.push(text.textContent ?? "")).observe(text, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
+    const photo = await testPhoto(60, 44);
+    const result = await translate(
+      page,
+      upload(page, "#photo-file", "photo.png", "image/png", photo),
+    );
+
+    expect(result.engine).toBe("wasm");
+    expect(result.dtype).toBe("int8"); // models/select.ts: smallest download on WebAssembly
+    expect(result.note).toMatch(/^WebAssembly int8 with \d+ threads?: 60×44 in [\d.]+ m?s/);
+    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    expect(seen.some((t) => /of .* \(100%\) from the API/.test(t))).toBe(true);
+    // Primary static copy 404s (seeded models are not in site/dist), the worker route serves it.
+    expect(requests).toContain("GET /static/models/tiny/AtoB.int8.onnx");
+    expect(requests).toContain("GET /models/tiny/AtoB.int8.onnx");
+
+    const expected = await referenceTranslate(tiny.onnx.get("int8") as Uint8Array, photo, 64);
+    const diff = diffRgb(await decodeRgba(result.png), expected);
+    expect(diff.max).toBeLessThanOrEqual(TOLERANCE.max);
+    expect(diff.changed).toBeLessThan(TOLERANCE.changed);
+    expect(unexpected(browser.problems)).toEqual([]);
+  });
+
+  it("a second load uses the cached model (no model request)", async () => {
+    const { page } = browser;
+    requests.length = 0;
+    await openSite(page, `${worker.url}/?model=tiny&dir=AtoB`);
+    expect(await page.locator('input[name=model][value="tiny"]').isChecked()).toBe(true);
+    const result = await translate(
+      page,
+      upload(page, "#photo-file", "photo.png", "image/png", await testPhoto(32, 32)),
+    );
+    expect(result.engine).toBe("wasm");
+    expect(await page.locator("#download-text").textContent()).toMatch(/^From this device/);
+    expect(requests.filter((r) => /\.onnx$/.test(r))).toEqual([]);
+  });
+
+  it("translates at full resolution in tiles like the Node tiling, with per-tile progress", async () => {
+    const { page } = browser;
+    await setOptions(page, { mode: "full", workingSize: 64 });
+    const photo = await testPhoto(150, 100);
+    const result = await translate(
+      page,
+      upload(page, "#photo-file", "big.png", "image/png", photo),
+    );
+    expect(result.note).toMatch(/150×100 in 6 tiles/);
+    expect(await page.locator("#tile-text").textContent()).toBe("6 of 6");
+    const expected = await referenceTranslate(tiny.onnx.get("int8") as Uint8Array, photo, 64);
+    const diff = diffRgb(await decodeRgba(result.png), expected);
+    expect(diff.max).toBeLessThanOrEqual(TOLERANCE.max);
+    expect(diff.changed).toBeLessThan(TOLERANCE.changed);
+  });
+
+  it("downscales in fast mode and honours EXIF orientation", async () => {
+    const { page } = browser;
+    await setOptions(page, { mode: "fast", workingSize: 64 });
+    // Stored 120x80, EXIF orientation 6 (rotate 90° clockwise): shown 80x120.
+    const sharp = (await import("sharp")).default;
+    const rotated = await sharp(await testPhoto(120, 80))
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const result = await translate(
+      page,
+      upload(page, "#photo-file", "phone.jpg", "image/jpeg", rotated),
+    );
+    const out = await decodeRgba(result.png);
+    expect([out.width, out.height]).toEqual([43, 64]);
+  });
+
+  it("says clearly when a file is not an image or does not decode", async () => {
+    const { page } = browser;
+    await page.setInputFiles("#photo-file", {
+      name: "notes.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("hello"),
+    });
+    await expect
+      .poll(() => page.locator("#messages").textContent())
+      .toMatch(/“notes\.txt” is not a supported image \(text\/plain\)/);
+    await page.setInputFiles("#photo-file", {
+      name: "broken.png",
+      mimeType: "image/png",
+      buffer: Buffer.from("not a png at all"),
+    });
+    await expect
+      .poll(() => page.locator("#messages").textContent())
+      .toMatch(/could not be decoded/);
+  });
+
+  it("runs a model file opened from disk without uploading anything", async () => {
+    const { page } = browser;
+    requests.length = 0;
+    await page.click("#own-model summary");
+    await page.setInputFiles("#own-model-file", {
+      name: "mine.onnx",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.from(tiny.onnx.get("fp32") as Uint8Array),
+    });
+    await expect
+      .poll(() => page.locator("#own-model-name").textContent())
+      .toMatch(/Using mine\.onnx/);
+    await setOptions(page, { mode: "fast", workingSize: 64 });
+    const photo = await testPhoto(48, 40);
+    const result = await translate(page, upload(page, "#photo-file", "p.png", "image/png", photo));
+    expect(result.note).toMatch(/^WebAssembly \(your model\)/);
+    const expected = await referenceTranslate(tiny.onnx.get("fp32") as Uint8Array, photo, 64);
+    expect(diffRgb(await decodeRgba(result.png), expected).max).toBeLessThanOrEqual(TOLERANCE.max);
+    expect(requests.filter((r) => r.startsWith("POST") || /\.onnx$/.test(r))).toEqual([]);
+  });
+});
+
+describe("share", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("posts the result and the ticked original, and the share view shows both and links back", async () => {
+    const { page } = browser;
+    await openSite(page, `${worker.url}/`);
+    await pickModel(page, "tiny");
+    const photo = await testPhoto(40, 32);
+    const result = await translate(page, upload(page, "#photo-file", "p.png", "image/png", photo));
+    await page.check("#share-input");
+    await page.click("#share");
+    await expect
+      .poll(() => page.locator("#share-url").inputValue(), { timeout: 30_000 })
+      .toMatch(/\/s\/[\w-]+$/);
+    const link = await page.locator("#share-url").inputValue();
+    const id = link.split("/").pop() as string;
+
+    // The stored output is the result, pixel for pixel (PNG both ways, under the size limits).
+    const stored = new Uint8Array(
+      await (await fetch(`${worker.url}/api/v1/shares/${id}/output`)).arrayBuffer(),
+    );
+    expect(diffRgb(await decodeRgba(stored), await decodeRgba(result.png)).max).toBe(0);
+    const storedInput = new Uint8Array(
+      await (await fetch(`${worker.url}/api/v1/shares/${id}/input`)).arrayBuffer(),
+    );
+    expect(diffRgb(await decodeRgba(storedInput), await decodeRgba(photo)).max).toBe(0);
+
+    await page.goto(`${worker.url}/share?id=${encodeURIComponent(id)}`);
+    await page.waitForSelector("#share-view:not([hidden])");
+    const sizes = await page.$$eval("#share-compare img", (imgs) =>
+      Promise.all(
+        (imgs as HTMLImageElement[]).map((i) =>
+          i.decode().then(() => [i.naturalWidth, i.naturalHeight]),
+        ),
+      ),
+    );
+    expect(sizes).toEqual([
+      [40, 32],
+      [40, 32],
+    ]);
+    await page.click("#share-try");
+    await page.waitForURL(/\/\?model=tiny&dir=AtoB$/);
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('input[name=model][value="tiny"]') as HTMLInputElement | null)
+          ?.checked === true,
+    );
+    expect(unexpected(browser.problems)).toEqual([]);
+  });
+
+  it("the share view says so when a share does not exist", async () => {
+    const { page } = browser;
+    await page.goto(`${worker.url}/share?id=doesnotexist`);
+    await expect
+      .poll(() => page.locator("#share-state").textContent())
+      .toMatch(/cannot be shown: No such share/);
+  });
+});
