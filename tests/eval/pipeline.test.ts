@@ -125,6 +125,10 @@ describe("domain evaluation", () => {
       expect(share("neg-toy/AtoB.fp32.onnx")).toBe(1);
       expect(share(BASELINES.identity)).toBe(0);
       expect(share("reference: real testB")).toBe(1);
+      expect(r.classifier.train.crossValidated).toBe(1);
+      const kept = (m: string) => r.scores.find((s) => s.method === m)?.contentSsim;
+      expect(kept(BASELINES.identity)).toBe(1);
+      expect(kept("neg-toy/AtoB.fp32.onnx")).toBeLessThan(0); // a negative inverts the structure
     } finally {
       await gen.release();
     }

@@ -11,6 +11,7 @@ import { CROP, cropFeatures, FEATURE_NAMES, FEATURE_SIDE, STRIDE } from "./featu
 import type { Generator } from "./generator.ts";
 import { loadRgb, type RgbImage } from "./image.ts";
 import { fitLogistic, type LogisticModel, predict } from "./logistic.ts";
+import { ssim } from "./metrics.ts";
 import { BASELINES } from "./paired.ts";
 
 /** Training images per side the classifier sees (evenly spread over the sorted list). */
@@ -23,6 +24,12 @@ export interface DomainScore {
   /** Share of images the classifier puts in the target domain (p >= 0.5). */
   targetShare: number;
   meanTargetProbability: number;
+  /**
+   * SSIM between each translated image and its input: how much of the scene's
+   * structure survives. A generator that paints over the content can fool a
+   * weak classifier; read the share together with this (identity = 1).
+   */
+  contentSsim: number | null;
 }
 
 export interface DomainExample {
@@ -38,7 +45,14 @@ export interface DomainResult {
   classifier: {
     kind: string;
     features: readonly string[];
-    train: { A: number; B: number; accuracy: number; balanced: number };
+    train: {
+      A: number;
+      B: number;
+      accuracy: number;
+      balanced: number;
+      /** Balanced accuracy of 5-fold cross-validation over training images (folds by image). */
+      crossValidated: number;
+    };
     heldOut: { A: number; B: number; accuracy: number; balanced: number };
   };
   scores: DomainScore[];
@@ -81,6 +95,32 @@ export function imageAccuracy(
   };
 }
 
+const FOLDS = 5;
+
+/**
+ * Image-level balanced accuracy of FOLDS-fold cross-validation on the
+ * training images: a steadier estimate than a test side of four images.
+ * Folds take every FOLDS-th image, so each keeps both classes.
+ */
+export function crossValidate(images: number[][][], labels: (0 | 1)[]): number {
+  let sum = 0;
+  for (let k = 0; k < FOLDS; k++) {
+    const inFold = (i: number) => i % FOLDS === k;
+    const train = images.filter((_, i) => !inFold(i));
+    const trainY = labels.filter((_, i) => !inFold(i));
+    const model = fitLogistic(
+      train.flat(),
+      train.flatMap((crops, i) => crops.map(() => trainY[i] as 0 | 1)),
+    );
+    sum += imageAccuracy(
+      model,
+      images.filter((_, i) => inFold(i)),
+      labels.filter((_, i) => inFold(i)),
+    ).balanced;
+  }
+  return sum / FOLDS;
+}
+
 export async function evaluateDomain(opts: {
   data: string;
   generators: Generator[];
@@ -120,6 +160,7 @@ export async function evaluateDomain(opts: {
   );
   const methods = [...opts.generators.map((g) => g.label), BASELINES.identity, BASELINES.colour];
   const probs: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m, []]));
+  const kept: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m, []]));
   const exampleFiles = new Set(spread(sources, opts.examples ?? 12));
   const examples: DomainExample[] = [];
   await forEachLimited(sources, 1, "translating", async (file) => {
@@ -132,17 +173,19 @@ export async function evaluateDomain(opts: {
     for (const [m, img] of Object.entries(outputs)) {
       probability[m] = imageProbability(model, await cropFeatures(img));
       probs[m]?.push(probability[m]);
+      kept[m]?.push(ssim(input, img));
     }
     if (exampleFiles.has(file))
       examples.push({ name: file.split("/").at(-1) ?? file, input, outputs, probability });
   });
 
   const realTarget = to === "B" ? testB : testA;
-  const scoreOf = (method: string, p: number[]): DomainScore => ({
+  const scoreOf = (method: string, p: number[], content: number[] = []): DomainScore => ({
     method,
     n: p.length,
     targetShare: p.filter((v) => v >= 0.5).length / p.length,
     meanTargetProbability: p.reduce((a, b) => a + b, 0) / p.length,
+    contentSsim: content.length ? content.reduce((a, b) => a + b, 0) / content.length : null,
   });
   return {
     data: opts.data,
@@ -156,6 +199,7 @@ export async function evaluateDomain(opts: {
         A: trainA.length,
         B: trainB.length,
         ...imageAccuracy(model, trainImages, trainY),
+        crossValidated: crossValidate(trainImages, trainY),
       },
       heldOut: {
         A: testA.length,
@@ -164,7 +208,7 @@ export async function evaluateDomain(opts: {
       },
     },
     scores: [
-      ...methods.map((m) => scoreOf(m, probs[m] ?? [])),
+      ...methods.map((m) => scoreOf(m, probs[m] ?? [], kept[m])),
       scoreOf(
         `reference: real test${to}`,
         realTarget.map((crops) => imageProbability(model, crops)),

@@ -93,7 +93,7 @@ export async function domainReport(
   const to = r.direction === "AtoB" ? "B" : "A";
   console.log(
     `\n## domain classifier (${c.kind})\n\n` +
-      `trained on ${c.train.A} real A + ${c.train.B} real B: accuracy ${c.train.accuracy.toFixed(3)}, balanced ${c.train.balanced.toFixed(3)}\n` +
+      `trained on ${c.train.A} real A + ${c.train.B} real B: accuracy ${c.train.accuracy.toFixed(3)}, balanced ${c.train.balanced.toFixed(3)}, 5-fold cross-validated balanced ${c.train.crossValidated.toFixed(3)}\n` +
       `held out (${c.heldOut.A} testA + ${c.heldOut.B} testB): accuracy ${c.heldOut.accuracy.toFixed(3)}, balanced ${c.heldOut.balanced.toFixed(3)}`,
   );
   const rows: Row[] = r.scores.map((s) => ({
@@ -101,6 +101,7 @@ export async function domainReport(
     n: s.n,
     [`share judged ${to}`]: s.targetShare.toFixed(3),
     [`mean p(${to})`]: s.meanTargetProbability.toFixed(3),
+    "content SSIM": s.contentSsim === null ? "" : s.contentSsim.toFixed(3),
   }));
   console.log(`\n## domain score, ${r.direction}, ${path.basename(r.data)}\n`);
   console.log(renderTable(rows));
@@ -109,9 +110,12 @@ export async function domainReport(
     title: `Domain score: ${methods.filter((m) => !m.startsWith("baseline")).join(", ") || "baselines only"} on ${path.basename(r.data)} (${r.direction})`,
     notes: [
       `Classifier: ${c.kind}; features: ${c.features.join(", ")}.`,
-      `Its own accuracy: ${c.train.accuracy.toFixed(3)} on its ${c.train.A + c.train.B} training images, ` +
+      `Its own accuracy: ${c.train.accuracy.toFixed(3)} on its ${c.train.A + c.train.B} training images ` +
+        `(5-fold cross-validated balanced accuracy ${c.train.crossValidated.toFixed(3)}), ` +
         `${c.heldOut.accuracy.toFixed(3)} (balanced ${c.heldOut.balanced.toFixed(3)}) on ${c.heldOut.A + c.heldOut.B} held-out test images. ` +
-        "A score is only as meaningful as that held-out accuracy.",
+        "A score is only as meaningful as those accuracies.",
+      "Content SSIM: SSIM (luminance) between each translated image and its input, averaged: how much of the scene survives. " +
+        "A generator that paints over the content can still fool a weak classifier, so read the share together with it.",
       `Score: the share of translated test images the classifier assigns to domain ${to}; the identity row is the untranslated input, ` +
         `the reference row real test${to} images.`,
     ],
