@@ -57,17 +57,17 @@ export function uploadChunked(
   path: string,
   headers: Record<string, string>,
   total: number,
-): Promise<{ outcome: number | string; handedOver: number }> {
+): Promise<{ outcome: number | string; body: string; handedOver: number }> {
   const { hostname, port } = new URL(base);
   const chunk = new Uint8Array(64 * 1024);
   return new Promise((resolve) => {
     let handedOver = 0;
     let done = false;
-    const finish = (outcome: number | string) => {
+    const finish = (outcome: number | string, body = "") => {
       if (done) return;
       done = true;
       req.destroy();
-      resolve({ outcome, handedOver });
+      resolve({ outcome, body, handedOver });
     };
     const req = http.request({
       host: hostname,
@@ -77,8 +77,12 @@ export function uploadChunked(
       headers: { ...headers, "Transfer-Encoding": "chunked" },
     });
     req.on("response", (res) => {
-      res.resume();
-      finish(res.statusCode ?? 0);
+      let body = "";
+      res.on("data", (c: Buffer) => {
+        body += c.toString();
+      });
+      res.on("end", () => finish(res.statusCode ?? 0, body));
+      res.on("error", () => finish(res.statusCode ?? 0, body));
     });
     req.on("error", (e: NodeJS.ErrnoException) => finish(e.code ?? e.message));
     const pump = () => {

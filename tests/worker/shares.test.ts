@@ -1,55 +1,25 @@
 /**
  * Share links in the real Workers runtime: create, read, images, the Open
- * Graph page, delete with the token, every kind of bad upload, expiry and
- * the per-client rate limit.
+ * Graph page, delete with the token, accepted formats, bad ids, expiry and the
+ * per-client rate limit. Rejected uploads: share-uploads.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningWorker, startWorker } from "../helpers/server.ts";
-import { fakeSeed, image, MIME } from "./fixtures.ts";
-import { errorOf, rawRequest, uploadChunked } from "./http.ts";
-
-const seed = fakeSeed([
-  { id: "demo", sizes: { fp32: 100, fp16: 60, int8: 30 } },
-  { id: "small", sizes: { int8: 30 } },
-]);
+import { image, MIME } from "./fixtures.ts";
+import { errorOf } from "./http.ts";
+import {
+  base,
+  type Created,
+  type Fields,
+  form,
+  type Part,
+  png,
+  postShare,
+  seed,
+} from "./share-client.ts";
 
 let worker: RunningWorker;
-let lastIp = 0;
-/** A fresh client address per request, so only the rate-limit test meets the limit. */
-const nextIp = () => `10.0.${Math.floor(++lastIp / 250)}.${lastIp % 250}`;
-
-interface Part {
-  bytes: Uint8Array;
-  type: string;
-}
-type Fields = Record<string, string | Part>;
-
-function form(fields: Fields): FormData {
-  const fd = new FormData();
-  for (const [k, v] of Object.entries(fields)) {
-    if (typeof v === "string") fd.set(k, v);
-    else fd.set(k, new Blob([v.bytes], { type: v.type }), `${k}.bin`);
-  }
-  return fd;
-}
-
-const post = (fields: Fields, ip = nextIp()) =>
-  fetch(`${worker.url}/api/v1/shares`, {
-    method: "POST",
-    body: form(fields),
-    headers: { "CF-Connecting-IP": ip },
-  });
-
-const png = (w: number, h: number) =>
-  image(w, h, "png").then((bytes) => ({ bytes, type: "image/png" }));
-const base = { modelId: "demo", direction: "AtoB", variant: "int8" };
-
-interface Created {
-  id: string;
-  url: string;
-  deleteToken: string;
-  expiresAt: string;
-}
+const post = (fields: Fields, ip?: string) => postShare(worker.url, fields, ip);
 
 beforeAll(async () => {
   worker = await startWorker({ seed });
@@ -184,219 +154,6 @@ describe("accepted uploads", () => {
 });
 
 /** A PNG whose header claims `w` x `h` (the worker reads sizes from headers, not pixels). */
-async function pngClaiming(w: number, h: number): Promise<Uint8Array> {
-  const bytes = await image(4, 4, "png");
-  const view = new DataView(bytes.buffer, bytes.byteOffset);
-  view.setUint32(16, w);
-  view.setUint32(20, h);
-  return bytes;
-}
-
-describe("rejected uploads (never a 5xx)", () => {
-  const cases: [string, () => Promise<Fields>, number, string][] = [
-    ["no output", async () => base, 400, "bad_field"],
-    ["output as text", async () => ({ ...base, output: "hello" }), 400, "bad_field"],
-    [
-      "unknown model",
-      async () => ({ ...base, modelId: "nope", output: await png(8, 8) }),
-      400,
-      "unknown_model",
-    ],
-    [
-      "bad direction",
-      async () => ({ ...base, direction: "AtoC", output: await png(8, 8) }),
-      400,
-      "bad_field",
-    ],
-    [
-      "bad variant",
-      async () => ({ ...base, variant: "fp64", output: await png(8, 8) }),
-      400,
-      "bad_field",
-    ],
-    [
-      "variant the model lacks",
-      async () => ({ ...base, modelId: "small", variant: "fp32", output: await png(8, 8) }),
-      400,
-      "unknown_variant",
-    ],
-    [
-      "GIF (wrong type)",
-      async () => ({
-        ...base,
-        output: { bytes: new TextEncoder().encode("GIF89a\x01\x00\x01\x00"), type: "image/gif" },
-      }),
-      415,
-      "unsupported_image_type",
-    ],
-    [
-      "PNG sent as image/jpeg (lying Content-Type)",
-      async () => ({ ...base, output: { ...(await png(8, 8)), type: "image/jpeg" } }),
-      415,
-      "content_type_mismatch",
-    ],
-    [
-      "text sent as image/png (not an image)",
-      async () => ({
-        ...base,
-        output: { bytes: new TextEncoder().encode("<svg onload=alert(1)>"), type: "image/png" },
-      }),
-      415,
-      "not_an_image",
-    ],
-    [
-      "empty file",
-      async () => ({ ...base, output: { bytes: new Uint8Array(0), type: "image/png" } }),
-      415,
-      "not_an_image",
-    ],
-    [
-      "truncated PNG",
-      async () => ({
-        ...base,
-        output: { bytes: (await image(64, 64, "png")).slice(0, 60), type: "image/png" },
-      }),
-      400,
-      "truncated_image",
-    ],
-    [
-      "truncated JPEG",
-      async () => {
-        const jpeg = await image(64, 64, "jpeg");
-        return { ...base, output: { bytes: jpeg.slice(0, jpeg.length - 200), type: "image/jpeg" } };
-      },
-      400,
-      "truncated_image",
-    ],
-    [
-      "truncated WebP",
-      async () => {
-        const webp = await image(64, 64, "webp");
-        return { ...base, output: { bytes: webp.slice(0, webp.length - 10), type: "image/webp" } };
-      },
-      400,
-      "truncated_image",
-    ],
-    [
-      "PNG 2049 px wide",
-      async () => ({ ...base, output: await png(2049, 8) }),
-      400,
-      "image_dimensions",
-    ],
-    [
-      "JPEG 3000 px high",
-      async () => ({
-        ...base,
-        output: { bytes: await image(8, 3000, "jpeg"), type: "image/jpeg" },
-      }),
-      400,
-      "image_dimensions",
-    ],
-    [
-      "WebP 2100 px wide",
-      async () => ({
-        ...base,
-        output: { bytes: await image(2100, 4, "webp"), type: "image/webp" },
-      }),
-      400,
-      "image_dimensions",
-    ],
-    [
-      "small PNG whose header claims 100000 x 100000",
-      async () => ({
-        ...base,
-        output: { bytes: await pngClaiming(100_000, 100_000), type: "image/png" },
-      }),
-      400,
-      "image_dimensions",
-    ],
-    [
-      "PNG header claiming 0 px",
-      async () => ({ ...base, output: { bytes: await pngClaiming(0, 10), type: "image/png" } }),
-      400,
-      "corrupt_image",
-    ],
-    [
-      "bad input image next to a good output",
-      async () => ({
-        ...base,
-        output: await png(8, 8),
-        input: { bytes: new Uint8Array(10), type: "image/webp" },
-      }),
-      415,
-      "not_an_image",
-    ],
-    [
-      "image over 4 MiB",
-      async () => ({
-        ...base,
-        output: { bytes: new Uint8Array(4 * 2 ** 20 + 1), type: "image/png" },
-      }),
-      413,
-      "image_too_large",
-    ],
-  ];
-
-  it.each(cases)("%s", async (_name, fields, status, code) => {
-    const res = await post(await fields());
-    expect(res.status).toBe(status);
-    expect((await errorOf(res)).code).toBe(code);
-  });
-
-  it("a body that is not multipart is a 415", async () => {
-    const res = await fetch(`${worker.url}/api/v1/shares`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "CF-Connecting-IP": nextIp() },
-      body: JSON.stringify(base),
-    });
-    expect(res.status).toBe(415);
-    expect((await errorOf(res)).code).toBe("unsupported_media_type");
-  });
-
-  it("a multipart body cut short is a 400", async () => {
-    const whole = new Request("http://x/", {
-      method: "POST",
-      body: form({ ...base, output: await png(8, 8) }),
-    });
-    const type = whole.headers.get("content-type") ?? "";
-    const body = new Uint8Array(await whole.arrayBuffer());
-    const res = await fetch(`${worker.url}/api/v1/shares`, {
-      method: "POST",
-      headers: { "Content-Type": type, "CF-Connecting-IP": nextIp() },
-      body: body.slice(0, body.length - 60),
-    });
-    expect(res.status).toBe(400);
-    expect((await errorOf(res)).code).toBe("bad_multipart");
-  });
-
-  // The worker refuses these without reading them (tests/worker/body-limit.test.ts
-  // counts the bytes it reads). wrangler dev's proxy answers a Content-Length
-  // body once the client has sent it all, so send it all.
-  it("a 64 MiB body with Content-Length is a 413", async () => {
-    const res = await rawRequest(worker.url, "/api/v1/shares", {
-      method: "POST",
-      headers: { "Content-Type": "multipart/form-data; boundary=x", "CF-Connecting-IP": nextIp() },
-      body: new Uint8Array(64 * 2 ** 20),
-    });
-    expect(res.status).toBe(413);
-    expect(JSON.parse(res.body.toString()).error.code).toBe("payload_too_large");
-  });
-
-  // A chunked body cannot be skipped: the runtime answers 413 and drops the
-  // connection, which a client still sending often sees as a reset instead.
-  it("a 64 MiB chunked body is cut off long before its end", async () => {
-    const total = 64 * 2 ** 20;
-    const { outcome, handedOver } = await uploadChunked(
-      worker.url,
-      "/api/v1/shares",
-      { "Content-Type": "multipart/form-data; boundary=x", "CF-Connecting-IP": nextIp() },
-      total,
-    );
-    expect([413, "ECONNRESET", "EPIPE"]).toContain(outcome);
-    expect(handedOver).toBeLessThan(total / 2);
-  });
-});
-
 describe("rate limit", () => {
   it("allows 10 shares a minute per client, then 429 with Retry-After; others are unaffected", async () => {
     const ip = "192.0.2.77";
