@@ -175,6 +175,7 @@ describe("exportModel", () => {
     weights.set("model.23.weight", { shape: last.shape, data: skewed });
     const o = options("refused", {
       generators: [{ direction: "AtoB", netG: "resnet_6blocks", ngf: 4, spec, weights }],
+      dtypes: ["fp16", "int8"],
     });
     mkdirSync(o.modelsDir, { recursive: true });
     writeFileSync(o.manifestPath, '{"schemaVersion":1,"models":[]}\n');
@@ -183,7 +184,7 @@ describe("exportModel", () => {
     const int8 = result.rows.find((r) => r.dtype === "int8");
     expect(int8?.result).toBe("OVER BUDGET");
     expect(int8?.["PSNR dB"]).toBeLessThan(35);
-    expect(result.rows.find((r) => r.dtype === "fp32")?.result).toBe("ok");
+    expect(result.rows.find((r) => r.dtype === "fp16")?.result).toBe("ok");
     expect(readFileSync(o.manifestPath, "utf8")).toBe('{"schemaVersion":1,"models":[]}\n');
     expect(existsSync(path.join(o.modelsDir, "tiny"))).toBe(false);
   });
