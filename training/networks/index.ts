@@ -2,6 +2,7 @@
 import { patchGanDiscriminator } from "./patchgan.ts";
 import { resnetGenerator } from "./resnet.ts";
 import type { NetworkSpec } from "./spec.ts";
+import { unetGenerator } from "./unet.ts";
 
 export type GeneratorFactory = (o: {
   ngf: number;
@@ -17,6 +18,8 @@ export type DiscriminatorFactory = (o: {
 export const GENERATORS = {
   resnet_9blocks: (o) => resnetGenerator({ ...o, nBlocks: 9 }),
   resnet_6blocks: (o) => resnetGenerator({ ...o, nBlocks: 6 }),
+  unet_128: (o) => unetGenerator({ ...o, numDowns: 7 }),
+  unet_256: (o) => unetGenerator({ ...o, numDowns: 8 }),
 } satisfies Record<string, GeneratorFactory>;
 
 export const DISCRIMINATORS = {

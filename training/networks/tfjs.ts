@@ -141,6 +141,19 @@ function param(params: Params, name: string): tf.Variable {
   return p;
 }
 
+/**
+ * A conv's bias, unless an instance norm follows: the norm subtracts the
+ * per-channel mean, which cancels a per-channel constant exactly, so skipping
+ * the add changes nothing but the work (and such biases get no gradient).
+ */
+function addBias(
+  x: tf.Tensor4D,
+  l: { name: string; bias: boolean; feedsNorm: boolean },
+  params: Params,
+): tf.Tensor4D {
+  return l.bias && !l.feedsNorm ? tf.add(x, param(params, `${l.name}.bias`)) : x;
+}
+
 function run(layers: Layer[], x: tf.Tensor4D, params: Params, ops: Ops): tf.Tensor4D {
   for (const l of layers) {
     switch (l.op) {
@@ -149,13 +162,13 @@ function run(layers: Layer[], x: tf.Tensor4D, params: Params, ops: Ops): tf.Tens
         break;
       case "conv": {
         x = ops.conv2d(x, param(params, `${l.name}.weight`) as tf.Tensor4D, l.stride, l.padding);
-        if (l.bias) x = tf.add(x, param(params, `${l.name}.bias`));
+        x = addBias(x, l, params);
         break;
       }
       case "convTranspose": {
         const w = param(params, `${l.name}.weight`) as tf.Tensor4D;
         x = ops.conv2dTranspose(x, w, l.stride, l.padding, l.outputPadding);
-        if (l.bias) x = tf.add(x, param(params, `${l.name}.bias`));
+        x = addBias(x, l, params);
         break;
       }
       case "instanceNorm":

@@ -13,7 +13,7 @@ import path from "node:path";
 import "@tensorflow/tfjs";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Ops } from "../networks/tfjs.ts";
-import { opsFor } from "./ops.ts";
+import { trainingOps } from "./ops.ts";
 import { registerWasmKernels } from "./wasm-kernels.ts";
 
 export const BACKEND_CHOICES = ["auto", "tensorflow", "wasm", "cpu"] as const;
@@ -110,8 +110,7 @@ export async function initBackend(choice: BackendChoice): Promise<Runtime> {
   for (const kind of order) {
     const name = await firstThatLoads(LOADERS[kind], failures);
     if (name !== null) {
-      const backend = tf.getBackend();
-      return { name, backend, ops: opsFor(backend) };
+      return { name, backend: tf.getBackend(), ops: trainingOps };
     }
   }
   const hint = choice === "tensorflow" ? `; ${NATIVE_HINT}` : "";

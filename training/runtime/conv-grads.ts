@@ -42,30 +42,29 @@ export function padOrCrop(
   return out;
 }
 
-/**
- * Put s - 1 zero rows/columns after every row/column: [n, h, w, c] ->
- * [n, h*sh, w*sw, c]. Built from concat + reshape only (strided writes are slow on wasm).
- */
-export function zeroInsert(t: tf.Tensor4D, [sh, sw]: [number, number]): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [n, h, w, c] = t.shape;
-    let out: tf.Tensor = t;
-    if (sw > 1) {
-      out = tf.reshape(tf.concat([out, tf.zeros([n, h, w, (sw - 1) * c])], 3), [n, h, w * sw, c]);
-    }
-    if (sh > 1) {
-      const row = w * sw * c;
-      const rows = tf.concat([tf.reshape(out, [n, h, 1, row]), tf.zeros([n, h, sh - 1, row])], 2);
-      out = tf.reshape(rows, [n, h * sh, w * sw, c]);
-    }
-    return out as tf.Tensor4D;
+/** The taps of one output phase along one axis (see convInputGrad). */
+interface AxisPhase {
+  /** Taps k = r, r + s, ...: how many (0 when r >= kernel). */
+  taps: number;
+  /** Index of the first tap in the spatially flipped filter; later taps follow every s. */
+  firstFlipped: number;
+}
+
+function axisPhases(kernel: number, stride: number): AxisPhase[] {
+  return Array.from({ length: stride }, (_, r) => {
+    const taps = Math.max(0, Math.ceil((kernel - r) / stride));
+    return { taps, firstFlipped: kernel - 1 - r - stride * (taps - 1) };
   });
 }
 
 /**
- * The gradient with respect to x of conv2d(x, w): a stride-1 convolution of the
- * zero-inserted dy with the spatially flipped, in/out-swapped filter.
- * Also the forward pass of a transposed convolution.
+ * The gradient with respect to x of conv2d(x, w) (also the forward pass of a
+ * transposed convolution), without the zeros a strided conv's transpose would
+ * multiply: output rows/columns split into s phases per axis, and phase (r, c)
+ * is a stride-1 "valid" conv of dy with the flipped taps r, r+s, ... of w.
+ * With i + padTop = s*q + r:
+ *   dx[i] = sum_m dy[q - m] * w[r + s*m]
+ * The phases are interleaved back with concat + reshape (strided writes are slow on wasm).
  */
 export function convInputGrad(
   dy: tf.Tensor4D,
@@ -74,31 +73,88 @@ export function convInputGrad(
   g: ConvGeometry,
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const [kh, kw] = w.shape;
-    const [, h, wd] = xShape;
+    const [kh, kw, ci, co] = w.shape;
+    const [n, h, wd] = xShape;
+    const [, oh, ow] = dy.shape;
     const [sh, sw] = g.strides;
-    const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-    const up = zeroInsert(dy, g.strides);
-    // up has dy.h * sh rows; the last sh - 1 of them are zeros we may crop.
-    const padded = padOrCrop(
-      up,
-      [kh - 1 - g.padTop, h + g.padTop - dy.shape[1] * sh],
-      [kw - 1 - g.padLeft, wd + g.padLeft - dy.shape[2] * sw],
+    // The filter's taps as contiguous [ci, co] blocks, in the in/out-swapped layout a conv over dy needs.
+    const taps = tf.reshape(tf.transpose(w, [0, 1, 3, 2]), [kh * kw, co, ci]);
+    const range = (pad: number, size: number, s: number) => {
+      const start = Math.floor(pad / s);
+      return { start, end: Math.ceil((pad + size) / s) };
+    };
+    const rows = range(g.padTop, h, sh);
+    const cols = range(g.padLeft, wd, sw);
+    const qh = rows.end - rows.start;
+    const qw = cols.end - cols.start;
+    const phaseRows = axisPhases(kh, sh).map((pr) =>
+      axisPhases(kw, sw).map((pc) => {
+        if (pr.taps === 0 || pc.taps === 0) return tf.zeros([n, qh, qw, ci]) as tf.Tensor4D;
+        const picked: tf.Tensor[] = [];
+        for (let a = 0; a < pr.taps; a++) {
+          for (let b = 0; b < pc.taps; b++) {
+            // Flipped index f maps to original tap k - 1 - f.
+            const ti = kh - 1 - (pr.firstFlipped + sh * a);
+            const tj = kw - 1 - (pc.firstFlipped + sw * b);
+            picked.push(tf.slice(taps, [ti * kw + tj, 0, 0], [1, co, ci]));
+          }
+        }
+        const filter = tf.reshape(tf.concat(picked, 0), [pr.taps, pc.taps, co, ci]) as tf.Tensor4D;
+        const src = padOrCrop(
+          dy,
+          [pr.taps - 1 - rows.start, rows.end - oh],
+          [pc.taps - 1 - cols.start, cols.end - ow],
+        );
+        return tf.conv2d(src, filter, 1, "valid");
+      }),
     );
-    return tf.conv2d(padded, flipped, 1, "valid");
+    const z = interleave(phaseRows, [n, qh, qw, ci]);
+    const top = g.padTop - sh * rows.start;
+    const left = g.padLeft - sw * cols.start;
+    return padOrCrop(z, [-top, h + top - qh * sh], [-left, wd + left - qw * sw]);
   });
 }
 
+/** Interleave phase images p[r][c] [n, qh, qw, c] into z[n, qh*sh, qw*sw, c] with z[s*q + r] = p[r][q]. */
+function interleave(
+  p: tf.Tensor4D[][],
+  [n, qh, qw, c]: [number, number, number, number],
+): tf.Tensor4D {
+  const sh = p.length;
+  const sw = (p[0] as tf.Tensor4D[]).length;
+  if (sh === 1 && sw === 1) return (p[0] as tf.Tensor4D[])[0] as tf.Tensor4D;
+  const rowBlocks = p.map((row) =>
+    tf.reshape(row.length === 1 ? (row[0] as tf.Tensor) : tf.concat(row, 3), [
+      n,
+      qh,
+      1,
+      qw * sw * c,
+    ]),
+  );
+  const joined = rowBlocks.length === 1 ? (rowBlocks[0] as tf.Tensor) : tf.concat(rowBlocks, 2);
+  return tf.reshape(joined, [n, qh * sh, qw * sw, c]) as tf.Tensor4D;
+}
+
 /**
- * Split the rows and columns of a channels-first tensor [c, hh*sh, ww*sw] into
- * sh*sw phases [sh*sw*c, hh, ww], so that every strided tap becomes a contiguous slice.
+ * Channels-first phases of an NHWC tensor [n, hh*sh, ww*sw, c]: [sh*sw*c, n*hh, ww],
+ * phase (a, b) holding rows a, a+sh, ... and columns b, b+sw, ... Each strided tap
+ * of a conv is then a contiguous 3-D slice. Built from NHWC slices (runs of c
+ * values) and 2-D transposes: wasm's 5-D transpose is ~20x slower than these.
  */
-function phases(t: tf.Tensor3D, sh: number, sw: number): tf.Tensor3D {
-  const [c, h, w] = t.shape;
+function channelsFirstPhases(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor3D {
+  const [n, h, w, c] = t.shape;
   const hh = h / sh;
   const ww = w / sw;
-  const split = tf.transpose(tf.reshape(t, [c, hh, sh, ww, sw]), [2, 4, 0, 1, 3]);
-  return tf.reshape(split, [sh * sw * c, hh, ww]);
+  const split = tf.reshape(t, [n * hh, sh, ww, sw * c]);
+  const out: tf.Tensor[] = [];
+  for (let a = 0; a < sh; a++) {
+    for (let b = 0; b < sw; b++) {
+      const phase = tf.slice(split, [0, a, 0, b * c], [n * hh, 1, ww, c]);
+      out.push(tf.transpose(tf.reshape(phase, [n * hh * ww, c])));
+    }
+  }
+  const all = out.length === 1 ? (out[0] as tf.Tensor) : tf.concat(out, 0);
+  return tf.reshape(all, [sh * sw * c, n * hh, ww]) as tf.Tensor3D;
 }
 
 /**
@@ -122,10 +178,11 @@ export function convFilterGrad(
     const hn = Math.ceil(((oh - 1) * sh + kh) / sh) * sh;
     const wn = Math.ceil(((ow - 1) * sw + kw) / sw) * sw;
     const xp = padOrCrop(x, [g.padTop, hn - h - g.padTop], [g.padLeft, wn - w - g.padLeft]);
-    // Channels first with the batch folded into the rows: [ci, n*hn, wn] keeps each tap a 3-D slice.
-    let xt = tf.reshape(tf.transpose(xp, [3, 0, 1, 2]), [ci, n * hn, wn]) as tf.Tensor3D;
+    // Channels first with the batch folded into the rows: [phases*ci, n*hn/sh, wn/sw] keeps each tap a 3-D slice.
     const strided = sh > 1 || sw > 1;
-    if (strided) xt = phases(xt, sh, sw);
+    const xt = strided
+      ? channelsFirstPhases(xp, sh, sw)
+      : (tf.reshape(tf.transpose(xp, [3, 0, 1, 2]), [ci, n * hn, wn]) as tf.Tensor3D);
     const rowsPerImage = hn / sh;
     const taps: tf.Tensor[] = [];
     for (let i = 0; i < kh; i++) {

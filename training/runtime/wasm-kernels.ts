@@ -6,9 +6,11 @@
  * Both are re-expressed with the kernels wasm runs through XNNPACK
  * (training/runtime/conv-grads.ts), so plain tf.conv2d / tf.conv2dTranspose
  * train correctly and fast on wasm too.
+ * - Slice copies its whole input per call (training/runtime/wasm-slice.ts).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { type ConvGeometry, convFilterGrad, convInputGrad } from "./conv-grads.ts";
+import { wasmSliceKernel } from "./wasm-slice.ts";
 
 interface BackpropAttrs {
   strides: number | [number, number];
@@ -73,10 +75,18 @@ const KERNELS: tf.KernelConfig[] = [
   },
 ];
 
-/** Install the kernels above (replacing the built-in Conv2DBackpropInput). Idempotent. */
+/** The library's own kernels that registerWasmKernels replaced, kept for benchmarks. */
+export const replacedWasmKernels = new Map<string, tf.KernelConfig>();
+
+/** Install the kernels above (replacing the built-in ones of the same name). Idempotent. */
 export function registerWasmKernels(): void {
-  for (const k of KERNELS) {
-    if (tf.getKernel(k.kernelName, k.backendName)) tf.unregisterKernel(k.kernelName, k.backendName);
+  const slice = replacedWasmKernels.get(tf.Slice) ?? tf.getKernel(tf.Slice, "wasm");
+  for (const k of [...KERNELS, wasmSliceKernel(slice?.kernelFunc)]) {
+    const existing = tf.getKernel(k.kernelName, k.backendName);
+    if (existing) {
+      if (!replacedWasmKernels.has(k.kernelName)) replacedWasmKernels.set(k.kernelName, existing);
+      tf.unregisterKernel(k.kernelName, k.backendName);
+    }
     tf.registerKernel(k);
   }
 }

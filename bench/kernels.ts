@@ -1,0 +1,375 @@
+/**
+ * Conv kernel throughput on the WebAssembly backend for every conv shape of a
+ * CycleGAN generator + PatchGAN at one size: the forward conv, the input
+ * gradient (the library's Conv2DBackpropInput vs ours) and the weight gradient
+ * (ours; the library has none), next to onnxruntime-node's Conv on the same
+ * shape (native MLAS: the practical limit of this CPU), 1 and 2 threads.
+ *
+ * With --step: a CycleGAN-shaped training step (training/runtime/step-probe.ts)
+ * instead, timed in CPU seconds, with the share of each kernel type.
+ *
+ *   node bench/cli.ts kernels -- --size 128 --ngf 32 --blocks 6 --ndf 64 --reps 3 [--step]
+ */
+import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs-core";
+import * as ort from "onnxruntime-node";
+import {
+  AttributeType,
+  DataType,
+  encodeModel,
+  IR_VERSION,
+  OPSET,
+} from "../training/export/proto.ts";
+import { buildDiscriminator, buildGenerator } from "../training/networks/index.ts";
+import type { Layer, NetworkSpec } from "../training/networks/spec.ts";
+import { initBackend } from "../training/runtime/backend.ts";
+import { convFilterGrad, convInputGrad } from "../training/runtime/conv-grads.ts";
+import { ProbeStep } from "../training/runtime/step-probe.ts";
+import { replacedWasmKernels } from "../training/runtime/wasm-kernels.ts";
+import { type Row, writeReport } from "./report.ts";
+
+/** One convolution as the forward pass sees it: input already padded by `pad` zeros. */
+interface ConvShape {
+  label: string;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  k: number;
+  stride: number;
+  pad: number;
+  transposed: boolean;
+}
+
+function convShapes(spec: NetworkSpec, size: number, net: string): ConvShape[] {
+  const out: ConvShape[] = [];
+  const walk = (layers: Layer[], h: number, w: number): [number, number] => {
+    for (const l of layers) {
+      if (l.op === "reflectPad") {
+        h += 2 * l.pad;
+        w += 2 * l.pad;
+      } else if (l.op === "conv") {
+        const shape = {
+          h,
+          w,
+          ci: l.inChannels,
+          co: l.outChannels,
+          k: l.kernel,
+          stride: l.stride,
+          pad: l.padding,
+        };
+        out.push({ ...shape, label: `${net} ${l.name}`, transposed: false });
+        h = Math.floor((h + 2 * l.padding - l.kernel) / l.stride) + 1;
+        w = Math.floor((w + 2 * l.padding - l.kernel) / l.stride) + 1;
+      } else if (l.op === "convTranspose") {
+        // Measured as the conv it transposes: from its output back to its input.
+        const oh = (h - 1) * l.stride - 2 * l.padding + l.kernel + l.outputPadding;
+        const ow = (w - 1) * l.stride - 2 * l.padding + l.kernel + l.outputPadding;
+        const shape = {
+          h: oh,
+          w: ow,
+          ci: l.outChannels,
+          co: l.inChannels,
+          k: l.kernel,
+          stride: l.stride,
+          pad: l.padding,
+        };
+        out.push({ ...shape, label: `${net} ${l.name}`, transposed: true });
+        h = oh;
+        w = ow;
+      } else if (l.op === "residual" || l.op === "concatSkip") {
+        walk(l.body, h, w);
+      }
+    }
+    return [h, w];
+  };
+  walk(spec.layers, size, size);
+  // Identical shapes (the residual blocks) are measured once.
+  const seen = new Set<string>();
+  return out.filter((s) => {
+    const key = JSON.stringify({ ...s, label: "" });
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Run f with `config` registered in place of the kernel of the same name. */
+async function withKernel<T>(config: tf.KernelConfig, f: () => Promise<T>): Promise<T> {
+  const current = tf.getKernel(config.kernelName, config.backendName) as tf.KernelConfig;
+  tf.unregisterKernel(config.kernelName, config.backendName);
+  tf.registerKernel(config);
+  // Kernels bind their wasm exports in setupFunc, which ran only for the kernels present at init.
+  config.setupFunc?.(tf.backend());
+  try {
+    return await f();
+  } finally {
+    tf.unregisterKernel(config.kernelName, config.backendName);
+    tf.registerKernel(current);
+  }
+}
+
+/** Median wall time of `reps` runs of f (after one warm-up), in ms. */
+async function time(reps: number, f: () => tf.Tensor | Promise<unknown>): Promise<number> {
+  const runOnce = async () => {
+    const t0 = performance.now();
+    const r = await f();
+    if (r instanceof tf.Tensor) {
+      r.dataSync();
+      r.dispose();
+    }
+    return performance.now() - t0;
+  };
+  await runOnce();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) ts.push(await runOnce());
+  ts.sort((a, b) => a - b);
+  return ts[Math.floor(ts.length / 2)] as number;
+}
+
+/** A one-node ONNX model: Conv (NCHW) with the weights as an initializer, as in inference. */
+function onnxConv(s: ConvShape): Uint8Array {
+  const weights = new Float32Array(s.co * s.ci * s.k * s.k).map(() => Math.random() - 0.5);
+  const dims = (d: number[]) => ({ dim: d.map((v) => ({ dim_value: v })) });
+  const oh = Math.floor((s.h + 2 * s.pad - s.k) / s.stride) + 1;
+  const ow = Math.floor((s.w + 2 * s.pad - s.k) / s.stride) + 1;
+  const tensorType = (d: number[]) => ({
+    tensor_type: { elem_type: DataType.FLOAT, shape: dims(d) },
+  });
+  return encodeModel({
+    ir_version: IR_VERSION,
+    opset_import: [{ domain: "", version: OPSET }],
+    producer_name: "bench-kernels",
+    producer_version: "1",
+    metadata_props: [],
+    graph: {
+      name: "conv",
+      node: [
+        {
+          name: "conv",
+          op_type: "Conv",
+          input: ["x", "w"],
+          output: ["y"],
+          attribute: [
+            { name: "kernel_shape", type: AttributeType.INTS, ints: [s.k, s.k] },
+            { name: "strides", type: AttributeType.INTS, ints: [s.stride, s.stride] },
+            { name: "pads", type: AttributeType.INTS, ints: [s.pad, s.pad, s.pad, s.pad] },
+          ],
+        },
+      ],
+      initializer: [
+        {
+          name: "w",
+          dims: [s.co, s.ci, s.k, s.k],
+          data_type: DataType.FLOAT,
+          raw_data: new Uint8Array(weights.buffer),
+        },
+      ],
+      input: [{ name: "x", type: tensorType([1, s.ci, s.h, s.w]) }],
+      output: [{ name: "y", type: tensorType([1, s.co, oh, ow]) }],
+    },
+  });
+}
+
+async function ortMs(s: ConvShape, threads: number, reps: number): Promise<number> {
+  const session = await ort.InferenceSession.create(onnxConv(s), {
+    executionProviders: ["cpu"],
+    intraOpNumThreads: threads,
+  });
+  const x = new ort.Tensor("float32", new Float32Array(s.ci * s.h * s.w).fill(0.5), [
+    1,
+    s.ci,
+    s.h,
+    s.w,
+  ]);
+  const ms = await time(reps, () => session.run({ x }));
+  await session.release();
+  return ms;
+}
+
+/** CPU microseconds of this process (robust to other load on a shared machine, unlike wall time). */
+function cpuMicros(): number {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+}
+
+/**
+ * Wrap every kernel of `backendName` to add its self CPU time (its own time
+ * less the kernels it calls) to `into`. Returns a function that restores them.
+ */
+function instrumentKernels(backendName: string, into: Map<string, { us: number; calls: number }>) {
+  const originals = tf.getKernelsForBackend(backendName);
+  const childTime: number[] = [];
+  const swap = (config: tf.KernelConfig) => {
+    tf.unregisterKernel(config.kernelName, backendName);
+    tf.registerKernel(config);
+  };
+  for (const k of originals) {
+    swap({
+      ...k,
+      kernelFunc: (args) => {
+        const t0 = cpuMicros();
+        childTime.push(0);
+        try {
+          return k.kernelFunc(args);
+        } finally {
+          const spent = cpuMicros() - t0;
+          const self = spent - (childTime.pop() as number);
+          if (childTime.length > 0)
+            childTime[childTime.length - 1] = (childTime.at(-1) as number) + spent;
+          const e = into.get(k.kernelName) ?? { us: 0, calls: 0 };
+          e.us += self;
+          e.calls += 1;
+          into.set(k.kernelName, e);
+        }
+      },
+    });
+  }
+  return () => {
+    for (const k of originals) swap(k);
+  };
+}
+
+/** Profile ProbeStep: CPU seconds per step and each kernel type's self CPU time. */
+async function profileStep(size: number, ngf: number, blocks: 6 | 9, ndf: number, reps: number) {
+  const rt = await initBackend("wasm");
+  const step = new ProbeStep({ ngf, blocks, ndf, nLayersD: 3, ops: rt.ops, seed: 1 });
+  const image = () => tf.randomUniform([1, size, size, 3], -1, 1) as tf.Tensor4D;
+  const [a, b] = [image(), image()];
+  step.run(a, b); // warm-up: XNNPACK operators, heap growth
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const c0 = cpuMicros();
+    const t0 = performance.now();
+    step.run(a, b);
+    cpu.push((cpuMicros() - c0) / 1e6);
+    wall.push((performance.now() - t0) / 1e3);
+  }
+  const byKernel = new Map<string, { us: number; calls: number }>();
+  const restore = instrumentKernels("wasm", byKernel);
+  const c0 = cpuMicros();
+  step.run(a, b);
+  const profiled = (cpuMicros() - c0) / 1e6;
+  restore();
+  const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)] as number;
+  const inKernels = [...byKernel.values()].reduce((t, e) => t + e.us, 0) / 1e6;
+  const rows: Row[] = [...byKernel]
+    .sort((x, y) => y[1].us - x[1].us)
+    .slice(0, 16)
+    .map(([name, e]) => ({
+      kernel: name,
+      calls: e.calls,
+      "self CPU s": e.us / 1e6,
+      "%": (100 * e.us) / 1e6 / profiled,
+    }));
+  rows.push({
+    kernel: "(outside kernels: JS, tape, GC)",
+    calls: null,
+    "self CPU s": profiled - inKernels,
+    "%": (100 * (profiled - inKernels)) / profiled,
+  });
+  step.dispose();
+  tf.dispose([a, b]);
+  writeReport(
+    {
+      name: "kernels-step",
+      settings: { size, ngf, blocks, ndf, reps, backend: rt.name },
+      rows,
+      notes: [
+        `step: ${median(cpu).toFixed(2)} CPU s, ${median(wall).toFixed(2)} s wall (median of ${reps}); profiled step ${profiled.toFixed(2)} CPU s`,
+        "self time: a kernel's time less the kernels it calls (the conv gradients call Conv2D, BatchMatMul, Slice, ...)",
+      ],
+    },
+    { tfjs: tf.version_core },
+  );
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      size: { type: "string", default: "128" },
+      ngf: { type: "string", default: "32" },
+      blocks: { type: "string", default: "6" },
+      ndf: { type: "string", default: "64" },
+      reps: { type: "string", default: "3" },
+      ort: { type: "boolean", default: true },
+      step: { type: "boolean", default: false },
+    },
+    allowNegative: true,
+  });
+  if (values.step) {
+    const blocks = Number(values.blocks) === 9 ? 9 : 6;
+    return profileStep(
+      Number(values.size),
+      Number(values.ngf),
+      blocks,
+      Number(values.ndf),
+      Number(values.reps),
+    );
+  }
+  const size = Number(values.size);
+  const reps = Number(values.reps);
+  const rt = await initBackend("wasm");
+  const g = buildGenerator(`resnet_${values.blocks}blocks`, { ngf: Number(values.ngf) });
+  const d = buildDiscriminator("basic", { ndf: Number(values.ndf), nLayersD: 3 });
+  const shapes = [...convShapes(g, size, "G"), ...convShapes(d, size, "D")];
+  const builtin = replacedWasmKernels.get(tf.Conv2DBackpropInput);
+  const maxOld = 2e8;
+  const rows: Row[] = [];
+  for (const s of shapes) {
+    const x = tf.randomNormal([1, s.h, s.w, s.ci]) as tf.Tensor4D;
+    const w = tf.randomNormal([s.k, s.k, s.ci, s.co]) as tf.Tensor4D;
+    const geometry = {
+      strides: [s.stride, s.stride] as [number, number],
+      padTop: s.pad,
+      padLeft: s.pad,
+    };
+    const padded = tf.pad(x, [
+      [0, 0],
+      [s.pad, s.pad],
+      [s.pad, s.pad],
+      [0, 0],
+    ]) as tf.Tensor4D;
+    const y = tf.conv2d(padded, w, s.stride, "valid");
+    const macs = y.size * s.ci * s.k * s.k;
+    const gflops = (ms: number) => (2 * macs) / ms / 1e6;
+    const fwdMs = await time(reps, () => tf.conv2d(padded, w, s.stride, "valid"));
+    const dxMs = await time(reps, () => convInputGrad(y, w, x.shape, geometry));
+    const dwMs = await time(reps, () => convFilterGrad(x, y, [s.k, s.k], geometry));
+    const oldDxMs =
+      builtin && macs < maxOld
+        ? await withKernel(builtin, () =>
+            time(1, () => tf.conv2dTranspose(y, w, x.shape, s.stride, s.pad)),
+          )
+        : null;
+    const ort1 = values.ort ? await ortMs(s, 1, reps) : null;
+    const ort2 = values.ort ? await ortMs(s, 2, reps) : null;
+    rows.push({
+      layer: `${s.label}${s.transposed ? " (T)" : ""}`,
+      shape: `${s.h}x${s.w}x${s.ci}->${s.co} k${s.k}s${s.stride}`,
+      GMAC: macs / 1e9,
+      "fwd GF/s": gflops(fwdMs),
+      "dx GF/s": gflops(dxMs),
+      "dx old GF/s": oldDxMs === null ? null : gflops(oldDxMs),
+      "dW GF/s": gflops(dwMs),
+      "ort 1t GF/s": ort1 === null ? null : gflops(ort1),
+      "ort 2t GF/s": ort2 === null ? null : gflops(ort2),
+    });
+    tf.dispose([x, w, padded, y]);
+  }
+  writeReport(
+    {
+      name: "kernels",
+      settings: { ...values, backend: rt.name },
+      rows,
+      notes: [
+        "GF/s = 2 x multiply-adds / time; every column does the same multiply-adds for a row",
+        "(T) rows are transposed convs, measured as the conv they transpose",
+        `dx old: the library's wasm Conv2DBackpropInput (one run; skipped above ${maxOld / 1e9} GMAC: too slow)`,
+      ],
+    },
+    { tfjs: tf.version_core, onnxruntime: ort.env.versions.common ?? "" },
+  );
+}

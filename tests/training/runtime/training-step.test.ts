@@ -1,0 +1,98 @@
+/**
+ * Whole training steps on wasm with the runtime's ops against the plain
+ * reference ops on the CPU backend, and the live-tensor count across steps.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, expect, it } from "vitest";
+import { forward, type Ops, referenceOps } from "../../../training/networks/tfjs.ts";
+import { initBackend, type Runtime } from "../../../training/runtime/backend.ts";
+import { ProbeStep } from "../../../training/runtime/step-probe.ts";
+import { on, randn, relErr } from "./helpers.ts";
+
+let wasm: Runtime;
+beforeAll(async () => {
+  await initBackend("cpu");
+  wasm = await initBackend("wasm");
+});
+
+/** A tiny CycleGAN: 16 px images, ngf 4, a 2-layer PatchGAN with ndf 4. */
+const TINY = { ngf: 4, blocks: 6 as const, ndf: 4, nLayersD: 2, seed: 5 };
+const images = (seed: number, size: number) =>
+  [randn([1, size, size, 3], seed), randn([1, size, size, 3], seed + 1)].map((t) =>
+    tf.keep(tf.tanh(t)),
+  ) as [tf.Tensor4D, tf.Tensor4D];
+
+it("keeps the live tensor count and bytes flat across forward + backward steps", () => {
+  const step = new ProbeStep({ ...TINY, ndf: 8, nLayersD: 3, ops: wasm.ops });
+  const [a, b] = images(10, 32);
+  step.run(a, b);
+  step.run(a, b); // Adam creates its moment variables on the first steps
+  const before = tf.memory();
+  for (let i = 0; i < 3; i++) step.run(a, b);
+  const after = tf.memory();
+  expect(after.numTensors).toBe(before.numTensors);
+  expect(after.numBytes).toBe(before.numBytes);
+  step.dispose();
+  tf.dispose([a, b]);
+});
+
+it("computes the gradients of the reference ops on the CPU backend", async () => {
+  const step = new ProbeStep({ ...TINY, ops: wasm.ops });
+  const [a, b] = images(20, 16);
+  const vars = [...step.nets.gA.values(), ...step.nets.gB.values()];
+  // One cycle-and-adversarial pass through both generators and a discriminator.
+  const loss = (ops: Ops) => () =>
+    tf.tidy(() => {
+      const fake = forward(step.g, step.nets.gA, a, ops);
+      const rec = forward(step.g, step.nets.gB, fake, ops);
+      const adv = tf.mean(tf.square(tf.sub(forward(step.d, step.nets.dA, fake, ops), 1)));
+      return tf.add(adv, tf.mul(tf.mean(tf.abs(tf.sub(rec, b))), 10)) as tf.Scalar;
+    });
+  const ref = await on("cpu", () => tf.variableGrads(loss(referenceOps), vars).grads);
+  const mine = tf.variableGrads(loss(wasm.ops), vars).grads;
+  expect(Object.keys(mine).sort()).toEqual(Object.keys(ref).sort());
+  for (const [name, g] of Object.entries(ref)) {
+    // Float32 sums in different orders through ~60 layers: agreement to ~1e-5 of the scale.
+    expect(relErr(mine[name] as tf.Tensor, g), name).toBeLessThan(1e-4);
+  }
+  step.dispose();
+});
+
+it("gives the weights of the reference ops on the CPU backend after 2 Adam steps", async () => {
+  const inputs = [images(30, 16), images(40, 16)];
+  const train = (ops: Ops) => {
+    const s = new ProbeStep({ ...TINY, ops });
+    const initial = s.weights().map((w) => w.slice());
+    const losses = inputs.map(([a, b]) => s.run(a, b));
+    const w = s.weights();
+    s.dispose();
+    return { initial, losses, w };
+  };
+  const ref = await on("cpu", () => train(referenceOps));
+  const mine = train(wasm.ops);
+  const lr = 2e-4;
+  let total = 0;
+  let close = 0;
+  let worst = 0;
+  let moved = 0;
+  mine.w.forEach((values, i) => {
+    const r = ref.w[i] as Float32Array;
+    const start = ref.initial[i] as Float32Array;
+    for (let j = 0; j < values.length; j++) {
+      const d = Math.abs((values[j] as number) - (r[j] as number));
+      total++;
+      if (d < 1e-6) close++;
+      worst = Math.max(worst, d);
+      moved = Math.max(moved, Math.abs((r[j] as number) - (start[j] as number)));
+    }
+  });
+  expect(moved).toBeGreaterThan(1.5 * lr);
+  // Adam steps by about lr * sign(g) at first, so a gradient that sums to ~0 can take
+  // either sign on two backends: a handful of weights may differ by whole steps, no more.
+  expect(close / total).toBeGreaterThan(0.995);
+  expect(worst).toBeLessThan(2 * lr * inputs.length + 1e-6);
+  mine.losses.forEach((l, i) => {
+    expect(l.lossG).toBeCloseTo(ref.losses[i]?.lossG as number, 4);
+    expect(l.lossD).toBeCloseTo(ref.losses[i]?.lossD as number, 4);
+  });
+});
