@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import app from "../../worker/src/index.ts";
-import { MAX_SHARE_BODY } from "../../worker/src/routes/shares.ts";
+import { MAX_SHARE_BODY } from "../../worker/src/uploads.ts";
 
 const CHUNK = 64 * 1024;
 const TOTAL = 64 * 2 ** 20;

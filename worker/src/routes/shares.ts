@@ -7,102 +7,17 @@ import { DIRECTIONS, type Direction, DTYPES, type Dtype } from "../../../models/
 import { type AppEnv, settings } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { etagMatches } from "../http/range.ts";
-import { IMAGE_TYPES, type ImageInfo, type ImageType, probeImage } from "../images.ts";
 import { shareKey } from "../keys.ts";
 import type { LoadManifest } from "../manifest.ts";
 import { bodyLimit } from "../middleware/body-limit.ts";
 import { rateLimit } from "../middleware/rate-limit.ts";
 import { createShare, deleteShare, findShare, type ShareMeta, tokenMatches } from "../shares.ts";
+import { MAX_SHARE_BODY, oneOf, readForm, readImage } from "../uploads.ts";
 
-export const MAX_IMAGE_BYTES = 4 * 2 ** 20;
-export const MAX_IMAGE_SIDE = 2048;
-/** Two images plus room for the multipart framing and the text fields. */
-export const MAX_SHARE_BODY = 2 * MAX_IMAGE_BYTES + 64 * 1024;
 /** Must match the SHARE_LIMITER period in wrangler.toml. */
 const RATE_PERIOD_SECONDS = 60;
 
 export const sharePath = (id: string) => `/api/v1/shares/${id}`;
-
-function oneOf<T extends string>(form: FormData, name: string, allowed: readonly T[]): T {
-  const value = form.get(name);
-  if (typeof value !== "string" || !allowed.includes(value as T)) {
-    throw new ApiError(
-      400,
-      "bad_field",
-      `Field "${name}" must be one of: ${allowed.join(", ")} (got ${typeof value === "string" ? `"${value.slice(0, 40)}"` : "nothing"}).`,
-    );
-  }
-  return value as T;
-}
-
-async function readImage(
-  form: FormData,
-  name: string,
-): Promise<{ info: ImageInfo; bytes: Uint8Array } | null> {
-  const file = form.get(name);
-  if (file === null) return null;
-  if (typeof file === "string")
-    throw new ApiError(400, "bad_field", `Field "${name}" must be a file.`);
-  if (file.size > MAX_IMAGE_BYTES) {
-    throw new ApiError(
-      413,
-      "image_too_large",
-      `"${name}" is over ${MAX_IMAGE_BYTES / 2 ** 20} MiB.`,
-    );
-  }
-  const declared = file.type.split(";")[0]?.trim().toLowerCase() ?? "";
-  if (!IMAGE_TYPES.includes(declared as ImageType)) {
-    throw new ApiError(
-      415,
-      "unsupported_image_type",
-      `"${name}" is ${declared || "untyped"}; send one of: ${IMAGE_TYPES.join(", ")}.`,
-    );
-  }
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  const probe = probeImage(bytes);
-  if (!probe.ok) {
-    const [status, message] =
-      probe.problem === "not_an_image"
-        ? ([415, `"${name}" is not a JPEG, PNG or WebP image.`] as const)
-        : ([
-            400,
-            `"${name}" is a ${probe.problem} ${declared.slice(6).toUpperCase()} file.`,
-          ] as const);
-    throw new ApiError(
-      status,
-      probe.problem === "not_an_image" ? "not_an_image" : `${probe.problem}_image`,
-      message,
-    );
-  }
-  const { info } = probe;
-  if (info.type !== declared) {
-    throw new ApiError(
-      415,
-      "content_type_mismatch",
-      `"${name}" is sent as ${declared} but is ${info.type}.`,
-    );
-  }
-  if (info.width > MAX_IMAGE_SIDE || info.height > MAX_IMAGE_SIDE) {
-    throw new ApiError(
-      400,
-      "image_dimensions",
-      `"${name}" is ${info.width}x${info.height} px; at most ${MAX_IMAGE_SIDE} px a side.`,
-    );
-  }
-  return { info, bytes };
-}
-
-async function readForm(c: Context<AppEnv>): Promise<FormData> {
-  const type = c.req.header("Content-Type") ?? "";
-  if (!/^multipart\/form-data\s*;/i.test(type)) {
-    throw new ApiError(415, "unsupported_media_type", "Send multipart/form-data.");
-  }
-  try {
-    return await c.req.raw.formData();
-  } catch {
-    throw new ApiError(400, "bad_multipart", "The multipart body is malformed or incomplete.");
-  }
-}
 
 /** The share as the API shows it (never the token hash). */
 function publicMeta(meta: ShareMeta) {

@@ -1,0 +1,90 @@
+/**
+ * Reading a share upload: the multipart form, its enumerated fields, and each
+ * image checked by size, declared type, magic bytes, completeness and pixel
+ * dimensions (from the header) before anything is stored.
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "./env.ts";
+import { ApiError } from "./errors.ts";
+import { IMAGE_TYPES, type ImageInfo, type ImageType, probeImage } from "./images.ts";
+
+export const MAX_IMAGE_BYTES = 4 * 2 ** 20;
+export const MAX_IMAGE_SIDE = 2048;
+/** Two images plus room for the multipart framing and the text fields. */
+export const MAX_SHARE_BODY = 2 * MAX_IMAGE_BYTES + 64 * 1024;
+export function oneOf<T extends string>(form: FormData, name: string, allowed: readonly T[]): T {
+  const value = form.get(name);
+  if (typeof value !== "string" || !allowed.includes(value as T)) {
+    throw new ApiError(
+      400,
+      "bad_field",
+      `Field "${name}" must be one of: ${allowed.join(", ")} (got ${typeof value === "string" ? `"${value.slice(0, 40)}"` : "nothing"}).`,
+    );
+  }
+  return value as T;
+}
+
+export async function readImage(
+  form: FormData,
+  name: string,
+): Promise<{ info: ImageInfo; bytes: Uint8Array } | null> {
+  const file = form.get(name);
+  if (file === null) return null;
+  if (typeof file === "string")
+    throw new ApiError(400, "bad_field", `Field "${name}" must be a file.`);
+  if (file.size > MAX_IMAGE_BYTES) {
+    throw new ApiError(
+      413,
+      "image_too_large",
+      `"${name}" is over ${MAX_IMAGE_BYTES / 2 ** 20} MiB.`,
+    );
+  }
+  const declared = file.type.split(";")[0]?.trim().toLowerCase() ?? "";
+  if (!IMAGE_TYPES.includes(declared as ImageType)) {
+    throw new ApiError(
+      415,
+      "unsupported_image_type",
+      `"${name}" is ${declared || "untyped"}; send one of: ${IMAGE_TYPES.join(", ")}.`,
+    );
+  }
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const probe = probeImage(bytes);
+  if (!probe.ok && probe.problem === "not_an_image") {
+    throw new ApiError(415, "not_an_image", `"${name}" is not a JPEG, PNG or WebP image.`);
+  }
+  if (!probe.ok) {
+    throw new ApiError(
+      400,
+      `${probe.problem}_image`,
+      `"${name}" is a ${probe.problem} ${declared} file.`,
+    );
+  }
+  const { info } = probe;
+  if (info.type !== declared) {
+    throw new ApiError(
+      415,
+      "content_type_mismatch",
+      `"${name}" is sent as ${declared} but is ${info.type}.`,
+    );
+  }
+  if (info.width > MAX_IMAGE_SIDE || info.height > MAX_IMAGE_SIDE) {
+    throw new ApiError(
+      400,
+      "image_dimensions",
+      `"${name}" is ${info.width}x${info.height} px; at most ${MAX_IMAGE_SIDE} px a side.`,
+    );
+  }
+  return { info, bytes };
+}
+
+export async function readForm(c: Context<AppEnv>): Promise<FormData> {
+  const type = c.req.header("Content-Type") ?? "";
+  if (!/^multipart\/form-data\s*;/i.test(type)) {
+    throw new ApiError(415, "unsupported_media_type", "Send multipart/form-data.");
+  }
+  try {
+    return await c.req.raw.formData();
+  } catch {
+    throw new ApiError(400, "bad_multipart", "The multipart body is malformed or incomplete.");
+  }
+}
