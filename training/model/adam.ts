@@ -25,7 +25,10 @@ export type GradGroups = Record<string, Map<string, tf.Tensor>>;
 function zerosLike(groups: ParamGroups): Record<string, Params> {
   const out: Record<string, Params> = {};
   for (const [g, params] of Object.entries(groups)) {
-    out[g] = new Map([...params].map(([n, p]) => [n, tf.variable(tf.zerosLike(p), false)]));
+    // tidy: the zeros a variable starts from would otherwise stay alive beside it
+    out[g] = new Map(
+      [...params].map(([n, p]) => [n, tf.tidy(() => tf.variable(tf.zerosLike(p), false))]),
+    );
   }
   return out;
 }

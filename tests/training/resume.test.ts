@@ -1,0 +1,139 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readCheckpoint } from "../../training/checkpoint/read.ts";
+import { readTensors } from "../../training/checkpoint/safetensors.ts";
+import { CycleGAN } from "../../training/model/cyclegan.ts";
+import { train } from "../../training/model/train-loop.ts";
+import { parseTrainOptions } from "../../training/options.ts";
+import { initBackend, type Runtime } from "../../training/runtime/backend.ts";
+import { makeShapes } from "./helpers/shapes.ts";
+
+let dir: string;
+let runtime: Runtime;
+const quiet = { progress: false, print: () => {} };
+
+beforeAll(async () => {
+  runtime = await initBackend("wasm");
+  dir = await mkdtemp(path.join(os.tmpdir(), "train-resume-"));
+  await makeShapes(path.join(dir, "data"), { train: 6, test: 0, size: 32, seed: 2 });
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const args = (name: string, more: string[] = []) => [
+  ...[
+    "--dataroot",
+    path.join(dir, "data"),
+    "--checkpoints_dir",
+    path.join(dir, "ck"),
+    "--name",
+    name,
+  ],
+  ...[
+    "--netG",
+    "resnet_6blocks",
+    "--ngf",
+    "4",
+    "--netD",
+    "n_layers",
+    "--n_layers_D",
+    "2",
+    "--ndf",
+    "4",
+  ],
+  ...["--load_size", "36", "--crop_size", "32", "--pool_size", "3", "--seed", "11"],
+  ...[
+    "--n_epochs",
+    "1",
+    "--n_epochs_decay",
+    "2",
+    "--save_epoch_freq",
+    "1",
+    "--save_latest_freq",
+    "3",
+  ],
+  ...["--print_freq", "2", "--display_freq", "4", "--display_winsize", "32"],
+  ...more,
+];
+
+async function latestTensors(name: string) {
+  const ckpt = await readCheckpoint(path.join(dir, "ck", name, "latest.safetensors"));
+  return { state: ckpt.state, tensors: await readTensors(ckpt.file, ckpt.header) };
+}
+
+describe("resume", () => {
+  it("N steps straight equal N/2 + resume + N/2, and the loop leaks no tensors", async () => {
+    const before = tf.memory().numTensors;
+    await train(parseTrainOptions(args("straight")), { runtime, maxIters: 10, ...quiet });
+    expect(tf.memory().numTensors).toBe(before);
+
+    await train(parseTrainOptions(args("split")), { runtime, maxIters: 5, ...quiet });
+    const half = await latestTensors("split");
+    expect(half.state.counters).toMatchObject({ epoch: 1, epochIter: 5, totalIters: 5 });
+    // resumed with one harmless override; the rest comes from the checkpoint
+    await train(
+      parseTrainOptions(["--continue_train", "--print_freq", "2", ...args("split").slice(0, 6)]),
+      {
+        runtime,
+        maxIters: 5,
+        ...quiet,
+      },
+    );
+
+    const a = await latestTensors("straight");
+    const b = await latestTensors("split");
+    expect(b.state.counters).toEqual(a.state.counters);
+    expect(a.state.counters).toMatchObject({ epoch: 2, epochIter: 4, totalIters: 10 });
+    expect(b.state.rng).toEqual(a.state.rng);
+    expect([...b.tensors.keys()].sort()).toEqual([...a.tensors.keys()].sort());
+    expect([...a.tensors.keys()].filter((k) => k.startsWith("pool_A/"))).toHaveLength(3);
+    let maxDiff = 0;
+    for (const [name, t] of a.tensors) {
+      const u = b.tensors.get(name)?.data as Float32Array;
+      for (let i = 0; i < t.data.length; i++)
+        maxDiff = Math.max(maxDiff, Math.abs((t.data[i] as number) - (u[i] as number)));
+    }
+    expect(maxDiff).toBeLessThanOrEqual(1e-6);
+    // the loss log of the resumed run reads like the straight one
+    const iters = async (name: string) =>
+      (await readFile(path.join(dir, "ck", name, "loss_log.jsonl"), "utf8"))
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).iter);
+    expect(await iters("split")).toEqual(await iters("straight"));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("refuses to overwrite a run or to change a network's shape on resume", async () => {
+    await expect(train(parseTrainOptions(args("straight")), { runtime, ...quiet })).rejects.toThrow(
+      /already holds a run; add --continue_train/,
+    );
+    await expect(
+      train(parseTrainOptions([...args("straight"), "--continue_train", "--ngf", "8"]), {
+        runtime,
+        ...quiet,
+      }),
+    ).rejects.toThrow(/--ngf 8 differs from the checkpoint's 4/);
+  });
+
+  it("keeps the live tensor count flat across iterations", () => {
+    const o = parseTrainOptions(args("flat")).options;
+    const model = new CycleGAN(o, runtime.ops);
+    const counts: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      model.setInput(
+        tf.randomUniform([1, 32, 32, 3], -1, 1),
+        tf.randomUniform([1, 32, 32, 3], -1, 1),
+      );
+      model.optimizeParameters();
+      const losses = model.losses();
+      expect(Object.values(losses).every(Number.isFinite)).toBe(true);
+      counts.push(tf.memory().numTensors);
+    }
+    // the pools (size 3) grow by one image each per step until full, then nothing grows
+    expect(counts.slice(3)).toEqual([counts[2], counts[2], counts[2]]);
+    model.dispose();
+  });
+});
