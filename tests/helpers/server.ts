@@ -40,10 +40,25 @@ export interface RunningWorker {
 }
 
 const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
-/** Process groups of the wrangler processes still running (leader pid = group id). */
-const running = new Set<number>();
 
-// A test runner that dies mid-file must not leave workerd behind.
+/**
+ * Leader of wrangler's process group: runs the command given as arguments and
+ * kills the whole group (wrangler and workerd) when its stdin closes, which
+ * happens however the test process ends, SIGKILL included.
+ */
+const WATCHDOG = `
+const { spawn } = require("node:child_process");
+const killAll = () => { try { process.kill(-process.pid, "SIGKILL"); } catch {} };
+const child = spawn(process.execPath, process.argv.slice(1), { stdio: ["ignore", "inherit", "inherit"] });
+child.on("exit", (code) => { process.exitCode = code ?? 1; killAll(); });
+process.on("SIGTERM", () => { child.kill("SIGTERM"); setTimeout(killAll, 5000).unref(); });
+process.stdin.on("end", killAll);
+process.stdin.on("error", killAll);
+process.stdin.resume();
+`;
+
+/** Process groups still running (leader pid = group id). */
+const running = new Set<number>();
 process.once("exit", () => {
   for (const pgid of running) killGroup(pgid, "SIGKILL");
 });
@@ -124,10 +139,10 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Runnin
       "--live-reload=false",
       ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ];
-    const child = spawn(process.execPath, args, {
+    const child = spawn(process.execPath, ["-e", WATCHDOG, ...args], {
       cwd: ROOT,
       detached: true, // own process group, so stop() reaches workerd too
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
     });
     const pgid = child.pid;
@@ -143,10 +158,10 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Runnin
     const url = `http://127.0.0.1:${port}`;
     const stop = async () => {
       killGroup(pgid, "SIGTERM");
-      const timer = setTimeout(() => killGroup(pgid, "SIGKILL"), 5000);
+      const timer = setTimeout(() => killGroup(pgid, "SIGKILL"), 6000);
       await exited(child);
       clearTimeout(timer);
-      killGroup(pgid, "SIGKILL"); // a workerd that outlived wrangler
+      killGroup(pgid, "SIGKILL"); // anything that outlived the leader
       running.delete(pgid);
       await cleanup();
     };
