@@ -42,6 +42,27 @@ export function padOrCrop(
   return out;
 }
 
+/**
+ * A stride-1 conv of t padded (positive) or cropped (negative) on axes 1 and 2:
+ * padding goes to the conv kernel, which pads on the fly instead of copying t.
+ */
+function paddedConv(
+  t: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  [top, bottom]: [number, number],
+  [left, right]: [number, number],
+): tf.Tensor4D {
+  const neg = (v: number) => Math.min(v, 0);
+  const pos = (v: number) => Math.max(v, 0);
+  const cropped = padOrCrop(t, [neg(top), neg(bottom)], [neg(left), neg(right)]);
+  return tf.conv2d(cropped, filter, 1, [
+    [0, 0],
+    [pos(top), pos(bottom)],
+    [pos(left), pos(right)],
+    [0, 0],
+  ]);
+}
+
 /** The taps of one output phase along one axis (see convInputGrad). */
 interface AxisPhase {
   /** Taps k = r, r + s, ...: how many (0 when r >= kernel). */
@@ -100,12 +121,12 @@ export function convInputGrad(
           }
         }
         const filter = tf.reshape(tf.concat(picked, 0), [pr.taps, pc.taps, co, ci]) as tf.Tensor4D;
-        const src = padOrCrop(
+        return paddedConv(
           dy,
+          filter,
           [pr.taps - 1 - rows.start, rows.end - oh],
           [pc.taps - 1 - cols.start, cols.end - ow],
         );
-        return tf.conv2d(src, filter, 1, "valid");
       }),
     );
     const z = interleave(phaseRows, [n, qh, qw, ci]);
