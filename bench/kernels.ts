@@ -11,6 +11,7 @@
  *   node bench/cli.ts kernels -- --size 128 --ngf 32 --blocks 6 --ndf 64 --reps 3 [--step]
  */
 import { parseArgs } from "node:util";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import * as ort from "onnxruntime-node";
 import {
@@ -230,6 +231,12 @@ function instrumentKernels(backendName: string, into: Map<string, { us: number; 
   };
 }
 
+/** Bytes of the wasm heap (linear memory), which only grows. */
+function wasmHeapBytes(): number {
+  const module = (tf.backend() as BackendWasm).wasm as unknown as { HEAPU8: Uint8Array };
+  return module.HEAPU8.buffer.byteLength;
+}
+
 /** Profile ProbeStep: CPU seconds per step and each kernel type's self CPU time. */
 async function profileStep(size: number, ngf: number, blocks: 6 | 9, ndf: number, reps: number) {
   const rt = await initBackend("wasm");
@@ -253,6 +260,8 @@ async function profileStep(size: number, ngf: number, blocks: 6 | 9, ndf: number
   const profiled = (cpuMicros() - c0) / 1e6;
   restore();
   const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)] as number;
+  // The wasm heap only grows: its size is the step's high-water mark (the ceiling is 4 GiB).
+  const heapGiB = wasmHeapBytes() / 2 ** 30;
   const inKernels = [...byKernel.values()].reduce((t, e) => t + e.us, 0) / 1e6;
   const rows: Row[] = [...byKernel]
     .sort((x, y) => y[1].us - x[1].us)
@@ -278,6 +287,7 @@ async function profileStep(size: number, ngf: number, blocks: 6 | 9, ndf: number
       rows,
       notes: [
         `step: ${median(cpu).toFixed(2)} CPU s, ${median(wall).toFixed(2)} s wall (median of ${reps}); profiled step ${profiled.toFixed(2)} CPU s`,
+        `wasm heap high-water mark: ${heapGiB.toFixed(2)} GiB of 4`,
         "self time: a kernel's time less the kernels it calls (the conv gradients call Conv2D, BatchMatMul, Slice, ...)",
       ],
     },

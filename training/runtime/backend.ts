@@ -12,7 +12,7 @@ import path from "node:path";
 // Node build leaves them out) and the CPU backend; everything else comes from tfjs-core.
 import "@tensorflow/tfjs";
 import * as tf from "@tensorflow/tfjs-core";
-import type { Ops } from "../networks/tfjs.ts";
+import { type Ops, referenceOps } from "../networks/tfjs.ts";
 import { trainingOps } from "./ops.ts";
 import { registerWasmKernels } from "./wasm-kernels.ts";
 
@@ -29,6 +29,15 @@ export interface Runtime {
 
 const TFJS_VERSION = "4.22.0";
 const require = createRequire(import.meta.url);
+
+export interface BackendOptions {
+  /**
+   * "fast" (default): the runtime's kernels and ops. "baseline": the
+   * unoptimised path (library kernels, the simple wasm gradient fixes,
+   * referenceOps) for before/after benchmarks; it computes the same numbers.
+   */
+  kernels?: "fast" | "baseline";
+}
 
 type Loader = () => Promise<string>;
 
@@ -47,12 +56,12 @@ async function loadNative(pkg: string): Promise<string> {
   return pkg.endsWith("-gpu") ? "tensorflow (tfjs-node-gpu, CUDA)" : "tensorflow (tfjs-node, CPU)";
 }
 
-async function loadWasm(): Promise<string> {
+async function loadWasm(kernels: "fast" | "baseline"): Promise<string> {
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   // In Node the .wasm binaries are read from the package folder, not fetched.
   const dir = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm"));
   wasm.setWasmPaths(`${dir}${path.sep}`);
-  registerWasmKernels();
+  registerWasmKernels(kernels);
   if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend failed to initialise");
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
   const threads = wasm.getThreadsCount();
@@ -70,14 +79,19 @@ const NATIVE_HINT =
   `(or @tensorflow/tfjs-node-gpu@${TFJS_VERSION} on Linux with an NVIDIA GPU and CUDA); ` +
   "its install script downloads libtensorflow, so it needs network access";
 
-const LOADERS: Record<Exclude<BackendChoice, "auto">, Loader[]> = {
-  tensorflow: [
-    () => loadNative("@tensorflow/tfjs-node-gpu"),
-    () => loadNative("@tensorflow/tfjs-node"),
-  ],
-  wasm: [loadWasm],
-  cpu: [loadCpu],
-};
+function loaders(kind: Exclude<BackendChoice, "auto">, o: Required<BackendOptions>): Loader[] {
+  switch (kind) {
+    case "tensorflow":
+      return [
+        () => loadNative("@tensorflow/tfjs-node-gpu"),
+        () => loadNative("@tensorflow/tfjs-node"),
+      ];
+    case "wasm":
+      return [() => loadWasm(o.kernels)];
+    case "cpu":
+      return [loadCpu];
+  }
+}
 
 function reason(e: unknown): string {
   return e instanceof Error ? (e.message.split("\n")[0] ?? e.name) : String(e);
@@ -98,7 +112,11 @@ async function firstThatLoads(loaders: Loader[], failures: string[]): Promise<st
  * Initialise `choice` (or the best available one for "auto") and return the
  * ops to train with. An explicit choice that cannot load throws, saying how to install it.
  */
-export async function initBackend(choice: BackendChoice): Promise<Runtime> {
+export async function initBackend(
+  choice: BackendChoice,
+  options: BackendOptions = {},
+): Promise<Runtime> {
+  const o: Required<BackendOptions> = { kernels: "fast", ...options };
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new Error(
       `Unsupported backend "${choice}". Should be one of: ${BACKEND_CHOICES.join(", ")}.`,
@@ -108,9 +126,14 @@ export async function initBackend(choice: BackendChoice): Promise<Runtime> {
     choice === "auto" ? ["tensorflow", "wasm", "cpu"] : [choice];
   const failures: string[] = [];
   for (const kind of order) {
-    const name = await firstThatLoads(LOADERS[kind], failures);
+    const name = await firstThatLoads(loaders(kind, o), failures);
     if (name !== null) {
-      return { name, backend: tf.getBackend(), ops: trainingOps };
+      const baseline = o.kernels === "baseline";
+      return {
+        name: baseline ? `${name}, baseline kernels` : name,
+        backend: tf.getBackend(),
+        ops: baseline ? referenceOps : trainingOps,
+      };
     }
   }
   const hint = choice === "tensorflow" ? `; ${NATIVE_HINT}` : "";

@@ -8,11 +8,44 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
+/** Floats of im2col columns built at once by convFilterGrad (64 MiB). */
+const IM2COL_BUDGET = 16 * 2 ** 20;
+
 export interface ConvGeometry {
   strides: [number, number];
   /** Zero padding before the first row / column (the rest follows from the shapes). */
   padTop: number;
   padLeft: number;
+}
+
+/** The geometry of a conv gradient kernel's attributes (strides, pad as tfjs accepts them). */
+export function geometryFromAttrs(
+  xShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  attrs: tf.NamedAttrMap | undefined,
+): ConvGeometry {
+  const a = attrs as unknown as Pick<
+    tf.Conv2DBackpropFilterAttrs,
+    "strides" | "pad" | "dataFormat" | "dimRoundingMode"
+  >;
+  if (a.dataFormat !== "NHWC") {
+    throw new Error(`wasm conv gradients support dataFormat NHWC only, got ${a.dataFormat}`);
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape,
+    filterShape,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+  return {
+    strides: [info.strideHeight, info.strideWidth],
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
 }
 
 /** Pad (positive) or crop (negative) axes 1 and 2 of an NHWC tensor. */
@@ -205,21 +238,38 @@ export function convFilterGrad(
       ? channelsFirstPhases(xp, sh, sw)
       : (tf.reshape(tf.transpose(xp, [3, 0, 1, 2]), [ci, n * hn, wn]) as tf.Tensor3D);
     const rowsPerImage = hn / sh;
-    const taps: tf.Tensor[] = [];
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const phase = strided ? ((i % sh) * sw + (j % sw)) * ci : 0;
-        const r0 = Math.floor(i / sh);
-        const c0 = Math.floor(j / sw);
-        const perImage: tf.Tensor[] = [];
-        for (let b = 0; b < n; b++) {
-          perImage.push(tf.slice(xt, [phase, b * rowsPerImage + r0, c0], [ci, oh, ow]));
-        }
-        taps.push(n === 1 ? (perImage[0] as tf.Tensor) : tf.stack(perImage, 1));
+    const tap = (t: number): tf.Tensor => {
+      const i = Math.floor(t / kw);
+      const j = t % kw;
+      const phase = strided ? ((i % sh) * sw + (j % sw)) * ci : 0;
+      const r0 = Math.floor(i / sh);
+      const c0 = Math.floor(j / sw);
+      const perImage: tf.Tensor[] = [];
+      for (let b = 0; b < n; b++) {
+        perImage.push(tf.slice(xt, [phase, b * rowsPerImage + r0, c0], [ci, oh, ow]));
       }
+      return n === 1 ? (perImage[0] as tf.Tensor) : tf.stack(perImage, 1);
+    };
+    const pixels = n * oh * ow;
+    const dy2 = tf.reshape(dy, [pixels, co]);
+    // im2col in chunks of taps: a 7x7 conv at 256 px would otherwise build an
+    // 800 MB column matrix. XNNPACK packs dy2 once and reuses it for every chunk.
+    const perChunk = Math.max(1, Math.floor(IM2COL_BUDGET / (ci * pixels)));
+    const parts: tf.Tensor[] = [];
+    for (let t0 = 0; t0 < kh * kw; t0 += perChunk) {
+      const count = Math.min(perChunk, kh * kw - t0);
+      parts.push(
+        tf.tidy(() => {
+          const taps = Array.from({ length: count }, (_, k) => tap(t0 + k));
+          const cols = tf.reshape(taps.length === 1 ? (taps[0] as tf.Tensor) : tf.concat(taps, 0), [
+            count * ci,
+            pixels,
+          ]);
+          return tf.matMul(cols as tf.Tensor2D, dy2 as tf.Tensor2D);
+        }),
+      );
     }
-    const cols = tf.reshape(tf.concat(taps, 0), [kh * kw * ci, n * oh * ow]);
-    const g2 = tf.matMul(cols, tf.reshape(dy, [n * oh * ow, co]));
+    const g2 = parts.length === 1 ? (parts[0] as tf.Tensor) : tf.concat(parts, 0);
     return tf.reshape(g2, [kh, kw, ci, co]) as tf.Tensor4D;
   });
 }

@@ -9,44 +9,9 @@
  * - Slice copies its whole input per call (training/runtime/wasm-slice.ts).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type ConvGeometry, convFilterGrad, convInputGrad } from "./conv-grads.ts";
+import { BASELINE_KERNELS } from "./baseline-kernels.ts";
+import { convFilterGrad, convInputGrad, geometryFromAttrs } from "./conv-grads.ts";
 import { wasmSliceKernel } from "./wasm-slice.ts";
-
-interface BackpropAttrs {
-  strides: number | [number, number];
-  pad:
-    | "valid"
-    | "same"
-    | number
-    | [[number, number], [number, number], [number, number], [number, number]];
-  dataFormat: "NHWC" | "NCHW";
-  dimRoundingMode?: "floor" | "round" | "ceil";
-}
-
-function geometry(
-  xShape: [number, number, number, number],
-  filterShape: [number, number, number, number],
-  a: BackpropAttrs,
-): ConvGeometry {
-  if (a.dataFormat !== "NHWC") {
-    throw new Error(`wasm conv gradients support dataFormat NHWC only, got ${a.dataFormat}`);
-  }
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape,
-    filterShape,
-    a.strides,
-    1,
-    a.pad,
-    a.dimRoundingMode,
-    false,
-    "channelsLast",
-  );
-  return {
-    strides: [info.strideHeight, info.strideWidth],
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
-}
 
 const KERNELS: tf.KernelConfig[] = [
   {
@@ -54,11 +19,9 @@ const KERNELS: tf.KernelConfig[] = [
     backendName: "wasm",
     kernelFunc: ({ inputs, attrs }) => {
       const { x, dy } = inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
-      const a = attrs as unknown as BackpropAttrs & {
-        filterShape: [number, number, number, number];
-      };
-      const g = geometry(x.shape, a.filterShape, a);
-      return convFilterGrad(x, dy, [a.filterShape[0], a.filterShape[1]], g);
+      const { filterShape } = attrs as unknown as { filterShape: [number, number, number, number] };
+      const g = geometryFromAttrs(x.shape, filterShape, attrs);
+      return convFilterGrad(x, dy, [filterShape[0], filterShape[1]], g);
     },
   },
   {
@@ -66,11 +29,9 @@ const KERNELS: tf.KernelConfig[] = [
     backendName: "wasm",
     kernelFunc: ({ inputs, attrs }) => {
       const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
-      const a = attrs as unknown as BackpropAttrs & {
-        inputShape: [number, number, number, number];
-      };
-      const g = geometry(a.inputShape, filter.shape, a);
-      return convInputGrad(dy, filter, a.inputShape, g);
+      const { inputShape } = attrs as unknown as { inputShape: [number, number, number, number] };
+      const g = geometryFromAttrs(inputShape, filter.shape, attrs);
+      return convInputGrad(dy, filter, inputShape, g);
     },
   },
 ];
@@ -78,10 +39,17 @@ const KERNELS: tf.KernelConfig[] = [
 /** The library's own kernels that registerWasmKernels replaced, kept for benchmarks. */
 export const replacedWasmKernels = new Map<string, tf.KernelConfig>();
 
-/** Install the kernels above (replacing the built-in ones of the same name). Idempotent. */
-export function registerWasmKernels(): void {
+/**
+ * Install the kernels above ("fast"), or the unoptimised ones of
+ * baseline-kernels.ts ("baseline"), replacing any of the same name.
+ */
+export function registerWasmKernels(set: "fast" | "baseline" = "fast"): void {
   const slice = replacedWasmKernels.get(tf.Slice) ?? tf.getKernel(tf.Slice, "wasm");
-  for (const k of [...KERNELS, wasmSliceKernel(slice?.kernelFunc)]) {
+  const kernels =
+    set === "fast"
+      ? [...KERNELS, wasmSliceKernel(slice?.kernelFunc)]
+      : [...BASELINE_KERNELS, ...(slice ? [slice] : [])];
+  for (const k of kernels) {
     const existing = tf.getKernel(k.kernelName, k.backendName);
     if (existing) {
       if (!replacedWasmKernels.has(k.kernelName)) replacedWasmKernels.set(k.kernelName, existing);

@@ -2,6 +2,7 @@
 import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
+import { referenceOps } from "../../../training/networks/tfjs.ts";
 import { type BackendChoice, initBackend } from "../../../training/runtime/backend.ts";
 
 const require = createRequire(import.meta.url);
@@ -29,6 +30,14 @@ describe("initBackend", () => {
       "valid",
     );
     expect(Array.from(y.dataSync())).toEqual([18, 18, 18, 18]);
+  });
+
+  it("offers the unoptimised path for before/after benchmarks", async () => {
+    const rt = await initBackend("wasm", { kernels: "baseline" });
+    expect(rt.name).toMatch(/^wasm \(SIMD, \d+ threads?\), baseline kernels$/);
+    expect(rt.ops).toBe(referenceOps);
+    const fast = await initBackend("wasm");
+    expect(fast.ops).not.toBe(referenceOps);
   });
 
   it("starts the CPU backend", async () => {

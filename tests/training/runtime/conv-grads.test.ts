@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../training/runtime/backend.ts";
+import { registerWasmKernels } from "../../../training/runtime/wasm-kernels.ts";
 import { gradGap, numericalGrad, on, randn, relErr } from "./helpers.ts";
 
 // [batch, height, width, in, out, kernel, stride, padding]
@@ -17,6 +18,8 @@ const CASES: [number, number, number, number, number, number, number, number][] 
   [2, 11, 10, 3, 2, 3, 2, 0],
   [1, 5, 6, 3, 2, 4, 1, 2],
   [1, 10, 11, 2, 3, 3, 3, 1],
+  // Big enough for convFilterGrad to build its im2col columns in two chunks.
+  [1, 100, 100, 40, 2, 7, 1, 0],
 ];
 const TOL = 1e-5;
 
@@ -84,5 +87,28 @@ describe.each(CASES)("conv n%i %ix%i %i->%i k%i s%i p%i", (n, h, w, ci, co, k, s
       tf.sum(tf.mul(convT(a as tf.Tensor, b as tf.Tensor), dy)) as tf.Scalar;
     expect(gradGap(dw as tf.Tensor, numericalGrad(loss, [x, wT], 1, 8, 0.5))).toBeLessThan(1e-3);
     expect(gradGap(dx as tf.Tensor, numericalGrad(loss, [x, wT], 0, 8, 0.5))).toBeLessThan(1e-3);
+  });
+});
+
+describe("baseline (unoptimised) wasm kernels", () => {
+  it.each([
+    [2, 9, 8, 3, 4, 3, 1, 1],
+    [1, 10, 9, 3, 5, 3, 2, 1],
+    [1, 12, 12, 4, 3, 4, 2, 1],
+  ])("match the CPU kernels: n%i %ix%i %i->%i k%i s%i p%i", async (n, h, w, ci, co, k, s, p) => {
+    const x = randn([n, h, w, ci], 7) as tf.Tensor4D;
+    const wt = randn([k, k, ci, co], 8) as tf.Tensor4D;
+    const conv = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, p);
+    const dy = randn(conv(x, wt).shape, 9);
+    const [rdx, rdw] = await on("cpu", () => tf.grads(conv)([x, wt], dy));
+    registerWasmKernels("baseline");
+    try {
+      const [dx, dw] = tf.grads(conv)([x, wt], dy);
+      expect(relErr(dx as tf.Tensor, rdx as tf.Tensor)).toBeLessThan(TOL);
+      expect(relErr(dw as tf.Tensor, rdw as tf.Tensor)).toBeLessThan(TOL);
+    } finally {
+      registerWasmKernels("fast");
+    }
   });
 });
