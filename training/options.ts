@@ -7,6 +7,7 @@
 import { randomInt } from "node:crypto";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { DISCRIMINATORS, GENERATORS } from "./networks/index.ts";
+import type { BackendChoice } from "./runtime/backend.ts";
 
 interface Def<T> {
   readonly help: string;
@@ -69,7 +70,7 @@ const flag = (help: string): Def<boolean> => ({
   parse: (v) => (typeof v === "boolean" ? v : fail(`expected true or false, got "${v}"`)),
 });
 
-const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"] as const;
+const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"] as const satisfies readonly BackendChoice[];
 export const PREPROCESS = [
   "resize_and_crop",
   "crop",
@@ -86,15 +87,16 @@ const COMMON = {
   backend: choice(
     BACKENDS,
     "auto",
-    "TensorFlow.js backend (auto: tfjs-node-gpu, tfjs-node, wasm, cpu)",
+    "TensorFlow.js backend; auto tries tfjs-node-gpu, tfjs-node, wasm, cpu",
   ),
-  epoch: str("latest", "checkpoint to load: latest or an epoch number"),
-  direction: choice(["AtoB", "BtoA"] as const, "AtoB", "AtoB: A is the source domain; BtoA swaps"),
+  epoch: str("latest", "checkpoint to load: latest, an epoch number or iter_N"),
 };
+const DIRECTIONS = ["AtoB", "BtoA"] as const;
 
 export const TRAIN_OPTIONS = {
   dataroot: str("", "dataset folder with trainA/ and trainB/ (testA/, testB/ optional)"),
   ...COMMON,
+  direction: choice(DIRECTIONS, "AtoB", "AtoB: G_A learns A -> B; BtoA swaps the domains"),
   ngf: int(64, "generator filters in the last conv layer", 1),
   ndf: int(64, "discriminator filters in the first conv layer", 1),
   netG: choice(
@@ -142,8 +144,9 @@ export const TRAIN_OPTIONS = {
 
 export const TRANSLATE_OPTIONS = {
   ...COMMON,
+  direction: choice(DIRECTIONS, "AtoB", "translate dataset-A images to B, or B to A (BtoA)"),
   input: str("", "image file or folder to translate"),
-  results_dir: str("./results", "output folder: results_dir/name/<epoch>_<direction>/"),
+  results_dir: str("./results", "output folder: results_dir/name/test_<epoch>_<direction>/"),
   size: int(0, "scale so the longer side is this (0: full resolution); sides round to 4"),
   num_test: int(Number.POSITIVE_INFINITY, "translate at most this many images", 1),
 } as const;

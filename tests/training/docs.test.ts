@@ -1,0 +1,39 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { TRAIN_OPTIONS, TRANSLATE_OPTIONS } from "../../training/options.ts";
+
+const doc = readFileSync(new URL("../../docs/training.md", import.meta.url), "utf8");
+
+/** The rows `| --name | default | meaning |` of the table under `heading`. */
+function table(heading: string): Map<string, { def: string; help: string }> {
+  const start = doc.indexOf(heading);
+  const rows = doc.slice(start).split("\n\n")[1]?.split("\n").slice(2) ?? [];
+  return new Map(
+    rows.map((r) => {
+      const [, name, def, help] = /^\| `--([^`]+)` \| (.*?) \| (.*) \|$/.exec(r) ?? [];
+      return [String(name), { def: String(def).replace(/`/g, ""), help: String(help) }];
+    }),
+  );
+}
+
+function expected(def: { default: unknown; flag?: boolean }): string {
+  if (def.flag) return "off";
+  if (def.default === "") return "(required)";
+  return def.default === Number.POSITIVE_INFINITY ? "inf" : String(def.default);
+}
+
+describe("docs/training.md", () => {
+  for (const [heading, options] of [
+    ["`npm run train`:", TRAIN_OPTIONS],
+    ["`npm run translate`:", TRANSLATE_OPTIONS],
+  ] as const) {
+    it(`lists every ${heading} option with its default and help`, () => {
+      const rows = table(heading);
+      expect([...rows.keys()]).toEqual(Object.keys(options));
+      for (const [key, def] of Object.entries(options)) {
+        expect(rows.get(key)?.def, key).toBe(expected(def));
+        expect(rows.get(key)?.help, key).toContain(def.help);
+      }
+    });
+  }
+});
