@@ -72,7 +72,7 @@ export async function translate(o: TranslateOptions): Promise<{ outDir: string; 
       } catch (e) {
         bar.log(`skipping ${file}: ${(e as Error).message.split("\n")[0]}`);
       }
-      bar.tick(i + 1, 1, 1, "");
+      bar.tick(i + 1, 1, 1);
     }
     await writePairsPage(outDir, `${o.name}: ${o.direction} (${which}, ${o.epoch})`, pairs);
   } finally {

@@ -160,7 +160,7 @@ export async function train(
         runDir,
         {
           name: o.name,
-          status: `epoch ${counters.epoch} of ${lastEpoch}, iteration ${counters.totalIters} of ${total}, ${bar.rate().toFixed(2)} it/s, ${runtime.name}, updated ${new Date().toISOString()}`,
+          status: `${counters.epoch > lastEpoch ? "finished" : `epoch ${counters.epoch} of ${lastEpoch}`}, iteration ${counters.totalIters} of ${total}, ${bar.rate().toFixed(2)} it/s, ${runtime.name}, updated ${new Date().toISOString()}`,
           cellWidth: o.display_winsize,
           options: o,
         },
@@ -201,7 +201,7 @@ export async function train(
           const text = LOSS_NAMES.map((n) => `${n} ${losses[n].toFixed(3)}`).join(" ");
           if (!bar.enabled) say(`epoch ${counters.epoch} iter ${it}: ${text}`);
           bar.tick(it, counters.epoch, lastEpoch, text);
-        } else bar.tick(it, counters.epoch, lastEpoch, "");
+        } else bar.tick(it, counters.epoch, lastEpoch);
         if (it % o.display_freq === 0) {
           await writeGrid(
             model.visuals(),
@@ -225,6 +225,7 @@ export async function train(
     say(`saved ${latest} at epoch ${counters.epoch}, iteration ${counters.totalIters}`);
     return { runDir, options: o, counters: state(counters).counters, backend: runtime.name };
   } finally {
+    bar.stop();
     model.dispose();
   }
 }

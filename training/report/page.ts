@@ -39,8 +39,8 @@ export async function removeGridsAfter(runDir: string, iter: number): Promise<vo
 }
 
 const CHARTS: { title: string; names: [LossName, LossName] }[] = [
-  { title: "D (discriminators)", names: ["D_A", "D_B"] },
-  { title: "G (adversarial)", names: ["G_A", "G_B"] },
+  { title: "D", names: ["D_A", "D_B"] },
+  { title: "G", names: ["G_A", "G_B"] },
   { title: "cycle", names: ["cycle_A", "cycle_B"] },
   { title: "identity", names: ["idt_A", "idt_B"] },
 ];

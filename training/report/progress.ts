@@ -1,7 +1,7 @@
 /**
- * The terminal view of a run: one progress bar (iteration, epoch, it/s, ETA)
- * with messages printed above it. Without a terminal (CI, pipes) the bar is
- * off and messages go to `print` (default: stderr) as plain lines.
+ * The terminal view of a run: one progress bar (iteration, epoch, it/s, ETA,
+ * latest losses) with messages printed above it. Without a terminal (CI,
+ * pipes) there is no bar and messages go to `print` (default: stderr).
  */
 import cliProgress from "cli-progress";
 
@@ -13,60 +13,61 @@ function duration(seconds: number): string {
   return `${h}:${String(m).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
 }
 
+const stderrLine = (line: string) => void process.stderr.write(`${line}\n`);
+
 export class Progress {
-  private readonly multi: cliProgress.MultiBar | null;
-  private readonly bar: cliProgress.SingleBar | null;
-  private total = 0;
+  readonly enabled: boolean;
   private readonly print: (line: string) => void;
+  private multi: cliProgress.MultiBar | null = null;
+  private bar: cliProgress.SingleBar | null = null;
+  private total = 0;
+  private losses = "";
   /** Smoothed seconds per iteration. */
   private secPerIter = Number.NaN;
   private last = performance.now();
 
-  constructor(
-    enabled = Boolean(process.stderr.isTTY),
-    print: (line: string) => void = (line) => void process.stderr.write(`${line}\n`),
-  ) {
+  constructor(enabled = Boolean(process.stderr.isTTY), print: (line: string) => void = stderrLine) {
+    this.enabled = enabled;
     this.print = print;
-    this.multi = enabled
-      ? new cliProgress.MultiBar(
-          {
-            format:
-              "{bar} iter {value}/{total} | epoch {epoch}/{epochs} | {rate} it/s | ETA {eta} | {losses}",
-            hideCursor: true,
-            clearOnComplete: false,
-            etaBuffer: 50,
-          },
-          cliProgress.Presets.shades_classic,
-        )
-      : null;
-    this.bar =
-      this.multi?.create(0, 0, { epoch: "-", epochs: "-", rate: "-", eta: "?", losses: "" }) ??
-      null;
   }
 
-  /** Whether the bar is shown (else the caller may print progress lines). */
-  get enabled(): boolean {
-    return this.bar !== null;
-  }
-
+  /** Show the bar (when enabled) from `start` of `total` iterations. */
   setTotal(total: number, start: number): void {
     this.total = total;
-    this.bar?.setTotal(total);
-    this.bar?.update(start);
+    if (!this.enabled) return;
+    this.multi = new cliProgress.MultiBar(
+      {
+        // `remaining`, not cli-progress's own `eta`: it would count resumed iterations as done now
+        format:
+          "{bar} iter {value}/{total} | epoch {epoch}/{epochs} | {rate} it/s | ETA {remaining} | {losses}",
+        hideCursor: true,
+        clearOnComplete: false,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    this.bar = this.multi.create(total, start, {
+      epoch: "-",
+      epochs: "-",
+      rate: "-",
+      remaining: "?",
+      losses: "",
+    });
+    this.last = performance.now();
   }
 
-  /** After each iteration. */
-  tick(iter: number, epoch: number, epochs: number, losses: string): void {
+  /** After each iteration; `losses` replaces the shown losses when given. */
+  tick(iter: number, epoch: number, epochs: number, losses?: string): void {
     const now = performance.now();
     const dt = (now - this.last) / 1000;
     this.last = now;
     this.secPerIter = Number.isNaN(this.secPerIter) ? dt : 0.9 * this.secPerIter + 0.1 * dt;
+    if (losses !== undefined) this.losses = losses;
     this.bar?.update(iter, {
       epoch,
       epochs,
-      rate: (1 / this.secPerIter).toFixed(this.secPerIter > 1 ? 3 : 2),
-      eta: duration((this.total - iter) * this.secPerIter),
-      losses,
+      rate: this.rate().toFixed(this.secPerIter > 1 ? 3 : 2),
+      remaining: duration((this.total - iter) * this.secPerIter),
+      losses: this.losses,
     });
   }
 
@@ -87,5 +88,7 @@ export class Progress {
 
   stop(): void {
     this.multi?.stop();
+    this.multi = null;
+    this.bar = null;
   }
 }

@@ -51,7 +51,7 @@ export function lineChart(
   });
   const legend = series.map(
     (s, i) =>
-      `<text x="${width - pad.r - 70 * (series.length - i)}" y="13" fill="${s.color}" font-size="11">${esc(s.name)}</text>`,
+      `<text x="${width - pad.r - 56 * (series.length - i)}" y="13" fill="${s.color}" font-size="11">${esc(s.name)}</text>`,
   );
   const axis = [
     `<line x1="${pad.l}" y1="${height - pad.b}" x2="${width - pad.r}" y2="${height - pad.b}" stroke="#999"/>`,
