@@ -1,0 +1,70 @@
+/**
+ * One training-speed measurement in its own process (so peak RSS and the
+ * wasm heap are its own): a CycleGAN step on random 1 x S x S images, timed
+ * after warm-up. Started by bench/train.ts with the job as JSON in argv[2];
+ * sends a JobResult back over IPC.
+ *
+ * Variants: "after" = the runtime's ops and kernels (what `npm run train`
+ * uses); "before" = the runtime's "baseline" set (plain tfjs ops, the
+ * library's kernels and the simple wasm gradient fixes: the state before
+ * issue 9's work), which computes the same numbers.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { CycleGAN } from "../training/model/cyclegan.ts";
+import { parseTrainOptions } from "../training/options.ts";
+import { initBackend } from "../training/runtime/backend.ts";
+
+export const VARIANTS = ["before", "after"] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+export interface Job {
+  backend: "tensorflow" | "wasm" | "cpu";
+  variant: Variant;
+  size: number;
+  ngf: number;
+  blocks: 6 | 9;
+  warmup: number;
+  iters: number;
+}
+
+export interface JobResult {
+  backendName: string;
+  /** Seconds per measured iteration. */
+  seconds: number[];
+  peakRssMiB: number;
+  wasmHeapMiB: number | null;
+}
+
+async function main(job: Job): Promise<JobResult> {
+  const runtime = await initBackend(job.backend, {
+    kernels: job.variant === "before" ? "baseline" : "fast",
+  });
+  const options = parseTrainOptions([
+    ...["--dataroot", "-", "--netG", `resnet_${job.blocks}blocks`, "--ngf", String(job.ngf)],
+    ...["--seed", "1"],
+  ]).options;
+  const model = new CycleGAN(options, runtime.ops);
+  const seconds: number[] = [];
+  for (let i = 0; i < job.warmup + job.iters; i++) {
+    const shape = [1, job.size, job.size, 3] as const;
+    model.setInput(tf.randomUniform([...shape], -1, 1), tf.randomUniform([...shape], -1, 1));
+    const t0 = performance.now();
+    model.optimizeParameters();
+    model.losses(); // waits for the step to finish on asynchronous backends
+    if (i >= job.warmup) seconds.push((performance.now() - t0) / 1000);
+  }
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
+  model.dispose();
+  return {
+    backendName: runtime.name,
+    seconds,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    wasmHeapMiB: heap ? heap.byteLength / 2 ** 20 : null,
+  };
+}
+
+if (import.meta.main) {
+  const result = await main(JSON.parse(process.argv[2] ?? "{}") as Job);
+  process.send?.(result);
+  process.exit(0);
+}

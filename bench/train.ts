@@ -1,0 +1,145 @@
+/**
+ * `npm run bench:train [-- --quick | --sizes 64,128 --backends wasm --iters 3 --limit-s 900]`:
+ * CycleGAN training speed and memory per backend and size (issues 3 and 9),
+ * "before" (the runtime's baseline set: plain tfjs ops, library kernels and
+ * the simple wasm gradient fixes) next to "after" (the runtime's ops and
+ * kernels, what `npm run train` uses), measured in the
+ * same run. Each measurement is a child process (bench/train-job.ts) with a
+ * time limit, so a slow backend at a big size reports a timeout instead of
+ * holding the run for hours.
+ *
+ * Effective GFLOP/s counts one iteration as 2 x (18 MACs_G + 12 MACs_D):
+ * G step: 6 generator passes (fake, rec, idt for both sides), forward plus
+ * input and weight gradients (3x), and 2 discriminator passes forward plus
+ * input gradient (2x); D step: 4 discriminator passes forward plus weight
+ * gradient (2x). MACs from training/networks countMacs at the image size.
+ */
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { buildDiscriminator, buildGenerator } from "../training/networks/index.ts";
+import { countMacs } from "../training/networks/spec.ts";
+import { type Row, writeReport } from "./report.ts";
+import { type Job, type JobResult, VARIANTS, type Variant } from "./train-job.ts";
+
+const SIZES = [
+  { size: 64, ngf: 16, blocks: 6 },
+  { size: 128, ngf: 32, blocks: 6 },
+  { size: 256, ngf: 64, blocks: 9 },
+] as const;
+const BACKENDS = ["tensorflow", "wasm", "cpu"] as const;
+
+function inChild(job: Job, limitS: number): Promise<JobResult | string> {
+  return new Promise((resolve) => {
+    const child = fork(
+      fileURLToPath(new URL("./train-job.ts", import.meta.url)),
+      [JSON.stringify(job)],
+      {
+        stdio: ["ignore", "ignore", "pipe", "ipc"],
+      },
+    );
+    let result: JobResult | undefined;
+    let stderr = "";
+    child.stderr?.on("data", (d) => {
+      stderr = (stderr + String(d)).slice(-2000);
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), limitS * 1000);
+    child.on("message", (m) => {
+      result = m as JobResult;
+    });
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (result) resolve(result);
+      else if (signal === "SIGKILL") resolve(`timeout (> ${limitS} s)`);
+      else {
+        const lines = stderr.trim().split("\n");
+        resolve(
+          `failed (exit ${code}): ${lines.findLast((l) => /Error/.test(l)) ?? lines.at(-1) ?? ""}`,
+        );
+      }
+    });
+  });
+}
+
+function itersMacs(size: number, ngf: number, blocks: number): number {
+  const g = buildGenerator(`resnet_${blocks}blocks`, { ngf });
+  const d = buildDiscriminator("basic", { ndf: 64, nLayersD: 3 });
+  return 18 * countMacs(g, size, size) + 12 * countMacs(d, size, size);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      quick: { type: "boolean", default: false },
+      sizes: { type: "string", default: SIZES.map((s) => s.size).join(",") },
+      backends: { type: "string", default: BACKENDS.join(",") },
+      variants: { type: "string", default: VARIANTS.join(",") },
+      iters: { type: "string", default: "3" },
+      warmup: { type: "string", default: "1" },
+      "limit-s": { type: "string", default: "900" },
+    },
+  });
+  const wanted = values.quick ? [64] : values.sizes.split(",").map(Number);
+  const sizes = SIZES.filter((s) => wanted.includes(s.size));
+  const iters = values.quick ? 1 : Number(values.iters);
+  const warmup = values.quick ? 1 : Number(values.warmup);
+  const limit = Number(values["limit-s"]);
+  // --quick is a smoke run: wasm only (the pure-JS cpu backend takes minutes per iteration even at 64 px)
+  const backends = (values.quick ? ["wasm"] : values.backends.split(",")) as Job["backend"][];
+  const variants = values.variants.split(",") as Variant[];
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  for (const backend of backends) {
+    for (const s of sizes) {
+      const row: Row = { backend, size: s.size, ngf: s.ngf, blocks: s.blocks };
+      for (const variant of variants) {
+        const job: Job = {
+          backend,
+          variant,
+          size: s.size,
+          ngf: s.ngf,
+          blocks: s.blocks,
+          warmup,
+          iters,
+        };
+        process.stderr.write(
+          `bench:train ${backend} ${variant} ${s.size}px ngf ${s.ngf}/${s.blocks} ...\n`,
+        );
+        const r = await inChild(job, limit);
+        if (typeof r === "string") {
+          row[`${variant} s/it`] = r;
+          continue;
+        }
+        const sec = median(r.seconds);
+        row.engine = r.backendName;
+        row[`${variant} s/it`] = sec;
+        row[`${variant} it/s`] = 1 / sec;
+        row[`${variant} GFLOP/s`] = (2 * itersMacs(s.size, s.ngf, s.blocks)) / sec / 1e9;
+        row[`${variant} RSS MiB`] = r.peakRssMiB;
+        row[`${variant} heap MiB`] = r.wasmHeapMiB;
+      }
+      const b = row["before s/it"];
+      const a = row["after s/it"];
+      if (typeof a === "number" && typeof b === "number") row.speedup = b / a;
+      if (Object.values(row).some((v) => typeof v === "string" && v.startsWith("failed (exit")))
+        notes.push(
+          `${backend} ${s.size}px: see the failure in the row (a backend that is not installed fails to load)`,
+        );
+      rows.push(row);
+    }
+  }
+  notes.push(
+    "before: the runtime's baseline set (plain tfjs ops, library kernels, simple wasm gradient fixes); after: the runtime's ops and kernels (what npm run train uses)",
+    "GFLOP/s: 2 x (18 MACs_G + 12 MACs_D) per iteration (see bench/train.ts); heap: the wasm memory after the run (it only grows, so it is the peak)",
+    `median of ${iters} iteration(s) after ${warmup} warm-up, batch 1, random images; each cell its own process`,
+  );
+  writeReport({
+    name: "train",
+    settings: { sizes: wanted, backends, variants, iters, warmup },
+    rows,
+    notes,
+  });
+}
