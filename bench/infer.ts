@@ -214,7 +214,7 @@ export async function run(args: string[]): Promise<void> {
         "init ms: runtime start-up (wasm compile, tfjs backend); load ms: session creation (tfjs: weight upload); median ms: median of reps after warm-up.",
         "x native: latency / onnxruntime-node latency of the same variant (tfjs row: vs node fp32).",
         "max abs / PSNR dB: vs the TensorFlow.js fp32 output when tfjs ran, else vs node fp32.",
-        `GFLOP/s: 2 x multiply-adds / latency; peak RSS: of the measuring child process; web${threads}: ORT-web wasm with ${threads} threads.`,
+        `GFLOP/s: 2 x multiply-adds / latency; peak RSS: of the measuring child process; web1 / web${threads}: ORT-web wasm with 1 / ${threads} threads.`,
       ],
     },
     versions(),
