@@ -33,6 +33,8 @@ export interface LaunchOptions {
   /** Reuse a profile (to test a second visit); a fresh temporary one otherwise. */
   userDataDir?: string;
   viewport?: { width: number; height: number };
+  /** More Chromium flags (the benchmark adds memory-measurement flags). */
+  extraArgs?: string[];
 }
 
 export async function launch(opts: LaunchOptions = {}): Promise<Browser> {
@@ -42,7 +44,11 @@ export async function launch(opts: LaunchOptions = {}): Promise<Browser> {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: false, // --headless=new is passed explicitly below
-    args: [...CHROMIUM_FLAGS, ...(opts.webgpu ? ["--enable-unsafe-webgpu"] : [])],
+    args: [
+      ...CHROMIUM_FLAGS,
+      ...(opts.webgpu ? ["--enable-unsafe-webgpu"] : []),
+      ...(opts.extraArgs ?? []),
+    ],
     viewport: opts.viewport ?? { width: 1280, height: 900 },
   });
   const page = context.pages()[0] ?? (await context.newPage());

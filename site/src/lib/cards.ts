@@ -6,7 +6,7 @@ import type { Direction, Generator, ModelEntry } from "../../../models/schema.ts
 import { pickVariant } from "../../../models/select.ts";
 import type { Caps } from "./caps.ts";
 import { formatBytes } from "./format.ts";
-import { staticModelUrl } from "./manifest.ts";
+import { sourceUrls } from "./model-store.ts";
 import type { EngineName } from "./protocol.ts";
 
 function part<T extends Element>(root: ParentNode, selector: string): T {
@@ -19,6 +19,12 @@ function part<T extends Element>(root: ParentNode, selector: string): T {
 export function downloadNote(generator: Generator, engine: EngineName, caps: Caps): string {
   const v = pickVariant(generator, { provider: engine, shaderF16: caps.shaderF16 });
   return v ? `${formatBytes(v.bytes)} download (${v.dtype})` : `no variant for ${engine}`;
+}
+
+/** Samples are served from the site's static copy only (the worker's route serves model files). */
+function showSample(img: HTMLImageElement, id: string, file: string, alt: string): void {
+  img.src = sourceUrls({ id, file }).static;
+  img.alt = alt;
 }
 
 export function renderCards(
@@ -49,10 +55,8 @@ export function renderCards(
         sample.direction === "AtoB"
           ? [entry.domains.A, entry.domains.B]
           : [entry.domains.B, entry.domains.A];
-      a.src = staticModelUrl(entry.id, sample.input);
-      a.alt = `Sample: ${from.name}`;
-      b.src = staticModelUrl(entry.id, sample.output);
-      b.alt = `The same sample as ${to.name}`;
+      showSample(a, entry.id, sample.input, `Sample: ${from.name}`);
+      showSample(b, entry.id, sample.output, `The same sample as ${to.name}`);
       part(card, ".thumb-placeholder").remove();
     } else {
       a.remove();

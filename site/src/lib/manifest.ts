@@ -55,7 +55,3 @@ export function settingsFromUrl(url: URL): { model?: string; dir?: Direction } {
     ...(dir === "AtoB" || dir === "BtoA" ? { dir } : {}),
   };
 }
-
-export function staticModelUrl(id: string, file: string): string {
-  return `/static/models/${encodeURIComponent(id)}/${encodeURIComponent(file)}`;
-}

@@ -32,7 +32,9 @@ export class DownloadError extends Error {
 
 const CACHE_NAME = "unpaired-models-v1";
 
-export function sourceUrls(ref: ModelFileRef): Record<Exclude<Source, "cache">, string> {
+export function sourceUrls(
+  ref: Pick<ModelFileRef, "id" | "file">,
+): Record<Exclude<Source, "cache">, string> {
   const path = `${encodeURIComponent(ref.id)}/${encodeURIComponent(ref.file)}`;
   return { static: `/static/models/${path}`, worker: `/models/${path}` };
 }

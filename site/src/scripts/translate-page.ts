@@ -45,6 +45,7 @@ const ui = {
   tileBar: $<HTMLProgressElement>("tile-bar"),
   tileText: $("tile-text"),
   result: $("result"),
+  resultEmpty: $("result-empty"),
   resultTitle: $("result-title"),
   engineNote: $("engine-note"),
   downloadPng: $<HTMLAnchorElement>("download-png"),
@@ -219,6 +220,7 @@ function showResult(outcome: Outcome): void {
   ui.share.disabled = state.model?.kind !== "manifest";
   ui.shareResult.hidden = true;
   ui.result.hidden = false;
+  ui.resultEmpty.hidden = true;
   ui.resultTitle.focus({ preventScroll: true });
   ui.result.scrollIntoView({ behavior: "smooth", block: "nearest" });
 }
