@@ -241,11 +241,12 @@ export function trainOptionsFromJson(json: unknown, source: string): TrainOption
   return Object.freeze(values) as TrainOptions;
 }
 
-/** Options that fix tensor shapes: a resumed run must keep them. */
-export const SHAPE_OPTIONS = [
+/** Options a resumed run must keep: they fix tensor shapes or which domain is which. */
+export const FIXED_ON_RESUME = [
   "ngf",
   "ndf",
   "netG",
   "netD",
   "n_layers_D",
+  "direction",
 ] as const satisfies readonly (keyof TrainOptions)[];

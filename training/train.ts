@@ -10,13 +10,16 @@ import { parseTrainOptions } from "./options.ts";
 try {
   const parsed = parseTrainOptions(process.argv.slice(2));
   const stop = new AbortController();
-  process.on("SIGINT", () => {
-    if (stop.signal.aborted) process.exit(130);
-    process.stderr.write(
-      "\nstopping after this iteration (saving latest); Ctrl-C again to quit now\n",
-    );
-    stop.abort();
-  });
+  // SIGTERM too: a supervisor's stop request then also ends with a saved `latest`.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (stop.signal.aborted) process.exit(130);
+      process.stderr.write(
+        "\nstopping after this iteration (saving latest); Ctrl-C again to quit now\n",
+      );
+      stop.abort();
+    });
+  }
   await train(parsed, { signal: stop.signal });
   process.exit(0); // the wasm backend and sharp keep handles open
 } catch (e) {

@@ -10,7 +10,8 @@ function table(heading: string): Map<string, { def: string; help: string }> {
   const rows = doc.slice(start).split("\n\n")[1]?.split("\n").slice(2) ?? [];
   return new Map(
     rows.map((r) => {
-      const [, name, def, help] = /^\| `--([^`]+)` \| (.*?) \| (.*) \|$/.exec(r) ?? [];
+      // cells may be padded (biome aligns markdown tables)
+      const [, name, def, help] = /^\|\s*`--([^`]+)`\s*\|\s*(.*?)\s*\|\s*(.*?)\s*\|$/.exec(r) ?? [];
       return [String(name), { def: String(def).replace(/`/g, ""), help: String(help) }];
     }),
   );

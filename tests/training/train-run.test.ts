@@ -103,6 +103,21 @@ describe("a short CycleGAN run on red <-> green shapes", () => {
     expect(page).toContain("images/0000_fake.png");
   });
 
+  it("translates one file the other way at a given size", async () => {
+    const file = path.join(dir, "data", "testB", "0001.png");
+    const { outDir, pairs } = await translate(
+      parseTranslateOptions([
+        ...["--name", "shapes", "--checkpoints_dir", path.join(dir, "ck"), "--backend", "wasm"],
+        ...["--input", file, "--direction", "BtoA", "--size", "50"],
+        ...["--results_dir", path.join(dir, "results")],
+      ]).options,
+    );
+    expect(outDir).toMatch(/test_latest_BtoA$/);
+    expect(pairs).toMatchObject([{ name: "0001.png", width: 48, height: 48 }]); // 50 rounds to 48
+    const out = await sharp(path.join(outDir, pairs[0]?.output as string)).metadata();
+    expect([out.width, out.height]).toEqual([48, 48]);
+  });
+
   it("writes sample grids and a run page with loss curves", async () => {
     const run = path.join(dir, "ck", "shapes");
     const grids = await listImages(path.join(run, "images"));

@@ -17,7 +17,6 @@
  * and `__metadata__.state`: JSON of CheckpointState (options, counters, RNG state, meta).
  * G_A maps the run's source domain to its target: A -> B, or B -> A with --direction BtoA.
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { RngState } from "../model/rng.ts";
 import { buildGenerator } from "../networks/index.ts";
@@ -145,10 +144,4 @@ export async function loadGeneratorFromCheckpoint(
   const spec = buildGenerator(options.netG, { ngf: options.ngf });
   const weights = await readNet(ckpt, which);
   return { spec, netG: options.netG, ngf: options.ngf, weights, options, meta };
-}
-
-/** The options file of a run, for tools that want the settings without a checkpoint. */
-export async function readRunOptions(runDir: string): Promise<TrainOptions> {
-  const file = path.join(runDir, "train_opt.json");
-  return trainOptionsFromJson(JSON.parse(await readFile(file, "utf8")), file);
 }

@@ -22,7 +22,7 @@ import { epochBatches } from "../data/loader.ts";
 import type { Image } from "../data/preprocess.ts";
 import { UnalignedDataset } from "../data/unaligned.ts";
 import { countParams } from "../networks/spec.ts";
-import { type Parsed, SHAPE_OPTIONS, type TrainOptions } from "../options.ts";
+import { FIXED_ON_RESUME, type Parsed, type TrainOptions } from "../options.ts";
 import { writeGrid } from "../report/grid.ts";
 import { LossLog } from "../report/loss-log.ts";
 import { gridName, IMAGES_DIR, removeGridsAfter, writePage } from "../report/page.ts";
@@ -56,7 +56,7 @@ function resumeOptions(saved: TrainOptions, parsed: Parsed<TrainOptions>): Train
   const merged: Record<string, unknown> = { ...saved };
   for (const key of parsed.explicit) {
     const given = parsed.options[key];
-    if ((SHAPE_OPTIONS as readonly string[]).includes(key) && given !== saved[key])
+    if ((FIXED_ON_RESUME as readonly string[]).includes(key) && given !== saved[key])
       throw new Error(
         `--${key} ${given} differs from the checkpoint's ${saved[key]}; it cannot change on resume`,
       );
