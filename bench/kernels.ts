@@ -5,13 +5,13 @@
  * (ours; the library has none), next to onnxruntime-node's Conv on the same
  * shape (native MLAS: the practical limit of this CPU), 1 and 2 threads.
  *
- * With --step: a CycleGAN-shaped training step (training/runtime/step-probe.ts)
- * instead, timed in CPU seconds, with the share of each kernel type.
+ * With --step: a CycleGAN-shaped training step instead (bench/kernels-step.ts),
+ * --compare adding the unoptimised kernels' time for the same step.
  *
- *   node bench/cli.ts kernels -- --size 128 --ngf 32 --blocks 6 --ndf 64 --reps 3 [--step]
+ *   node bench/cli.ts kernels -- --size 128 --ngf 32 --blocks 6 --ndf 64 --reps 3
+ *   node bench/cli.ts kernels -- --step --compare --size 64 --ngf 16 --reps 2
  */
 import { parseArgs } from "node:util";
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import * as ort from "onnxruntime-node";
 import {
@@ -25,9 +25,10 @@ import { buildDiscriminator, buildGenerator } from "../training/networks/index.t
 import type { Layer, NetworkSpec } from "../training/networks/spec.ts";
 import { initBackend } from "../training/runtime/backend.ts";
 import { convFilterGrad, convInputGrad } from "../training/runtime/conv-grads.ts";
-import { ProbeStep } from "../training/runtime/step-probe.ts";
 import { replacedWasmKernels } from "../training/runtime/wasm-kernels.ts";
+import { runStep } from "./kernels-step.ts";
 import { type Row, writeReport } from "./report.ts";
+import { time } from "./timing.ts";
 
 /** One convolution as the forward pass sees it: input already padded by `pad` zeros. */
 interface ConvShape {
@@ -110,24 +111,6 @@ async function withKernel<T>(config: tf.KernelConfig, f: () => Promise<T>): Prom
   }
 }
 
-/** Median wall time of `reps` runs of f (after one warm-up), in ms. */
-async function time(reps: number, f: () => tf.Tensor | Promise<unknown>): Promise<number> {
-  const runOnce = async () => {
-    const t0 = performance.now();
-    const r = await f();
-    if (r instanceof tf.Tensor) {
-      r.dataSync();
-      r.dispose();
-    }
-    return performance.now() - t0;
-  };
-  await runOnce();
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) ts.push(await runOnce());
-  ts.sort((a, b) => a - b);
-  return ts[Math.floor(ts.length / 2)] as number;
-}
-
 /** A one-node ONNX model: Conv (NCHW) with the weights as an initializer, as in inference. */
 function onnxConv(s: ConvShape): Uint8Array {
   const weights = new Float32Array(s.co * s.ci * s.k * s.k).map(() => Math.random() - 0.5);
@@ -183,116 +166,9 @@ async function ortMs(s: ConvShape, threads: number, reps: number): Promise<numbe
     s.h,
     s.w,
   ]);
-  const ms = await time(reps, () => session.run({ x }));
+  const ms = await time(reps, () => session.run({ x }), threads === 1 ? "cpu" : "wall");
   await session.release();
   return ms;
-}
-
-/** CPU microseconds of this process (robust to other load on a shared machine, unlike wall time). */
-function cpuMicros(): number {
-  const c = process.cpuUsage();
-  return c.user + c.system;
-}
-
-/**
- * Wrap every kernel of `backendName` to add its self CPU time (its own time
- * less the kernels it calls) to `into`. Returns a function that restores them.
- */
-function instrumentKernels(backendName: string, into: Map<string, { us: number; calls: number }>) {
-  const originals = tf.getKernelsForBackend(backendName);
-  const childTime: number[] = [];
-  const swap = (config: tf.KernelConfig) => {
-    tf.unregisterKernel(config.kernelName, backendName);
-    tf.registerKernel(config);
-  };
-  for (const k of originals) {
-    swap({
-      ...k,
-      kernelFunc: (args) => {
-        const t0 = cpuMicros();
-        childTime.push(0);
-        try {
-          return k.kernelFunc(args);
-        } finally {
-          const spent = cpuMicros() - t0;
-          const self = spent - (childTime.pop() as number);
-          if (childTime.length > 0)
-            childTime[childTime.length - 1] = (childTime.at(-1) as number) + spent;
-          const e = into.get(k.kernelName) ?? { us: 0, calls: 0 };
-          e.us += self;
-          e.calls += 1;
-          into.set(k.kernelName, e);
-        }
-      },
-    });
-  }
-  return () => {
-    for (const k of originals) swap(k);
-  };
-}
-
-/** Bytes of the wasm heap (linear memory), which only grows. */
-function wasmHeapBytes(): number {
-  const module = (tf.backend() as BackendWasm).wasm as unknown as { HEAPU8: Uint8Array };
-  return module.HEAPU8.buffer.byteLength;
-}
-
-/** Profile ProbeStep: CPU seconds per step and each kernel type's self CPU time. */
-async function profileStep(size: number, ngf: number, blocks: 6 | 9, ndf: number, reps: number) {
-  const rt = await initBackend("wasm");
-  const step = new ProbeStep({ ngf, blocks, ndf, nLayersD: 3, ops: rt.ops, seed: 1 });
-  const image = () => tf.randomUniform([1, size, size, 3], -1, 1) as tf.Tensor4D;
-  const [a, b] = [image(), image()];
-  step.run(a, b); // warm-up: XNNPACK operators, heap growth
-  const cpu: number[] = [];
-  const wall: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const c0 = cpuMicros();
-    const t0 = performance.now();
-    step.run(a, b);
-    cpu.push((cpuMicros() - c0) / 1e6);
-    wall.push((performance.now() - t0) / 1e3);
-  }
-  const byKernel = new Map<string, { us: number; calls: number }>();
-  const restore = instrumentKernels("wasm", byKernel);
-  const c0 = cpuMicros();
-  step.run(a, b);
-  const profiled = (cpuMicros() - c0) / 1e6;
-  restore();
-  const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)] as number;
-  // The wasm heap only grows: its size is the step's high-water mark (the ceiling is 4 GiB).
-  const heapGiB = wasmHeapBytes() / 2 ** 30;
-  const inKernels = [...byKernel.values()].reduce((t, e) => t + e.us, 0) / 1e6;
-  const rows: Row[] = [...byKernel]
-    .sort((x, y) => y[1].us - x[1].us)
-    .slice(0, 16)
-    .map(([name, e]) => ({
-      kernel: name,
-      calls: e.calls,
-      "self CPU s": e.us / 1e6,
-      "%": (100 * e.us) / 1e6 / profiled,
-    }));
-  rows.push({
-    kernel: "(outside kernels: JS, tape, GC)",
-    calls: null,
-    "self CPU s": profiled - inKernels,
-    "%": (100 * (profiled - inKernels)) / profiled,
-  });
-  step.dispose();
-  tf.dispose([a, b]);
-  writeReport(
-    {
-      name: "kernels-step",
-      settings: { size, ngf, blocks, ndf, reps, backend: rt.name },
-      rows,
-      notes: [
-        `step: ${median(cpu).toFixed(2)} CPU s, ${median(wall).toFixed(2)} s wall (median of ${reps}); profiled step ${profiled.toFixed(2)} CPU s`,
-        `wasm heap high-water mark: ${heapGiB.toFixed(2)} GiB of 4`,
-        "self time: a kernel's time less the kernels it calls (the conv gradients call Conv2D, BatchMatMul, Slice, ...)",
-      ],
-    },
-    { tfjs: tf.version_core },
-  );
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -306,18 +182,19 @@ export async function run(argv: string[]): Promise<void> {
       reps: { type: "string", default: "3" },
       ort: { type: "boolean", default: true },
       step: { type: "boolean", default: false },
+      compare: { type: "boolean", default: false },
     },
     allowNegative: true,
   });
   if (values.step) {
-    const blocks = Number(values.blocks) === 9 ? 9 : 6;
-    return profileStep(
-      Number(values.size),
-      Number(values.ngf),
-      blocks,
-      Number(values.ndf),
-      Number(values.reps),
-    );
+    return runStep({
+      size: Number(values.size),
+      ngf: Number(values.ngf),
+      blocks: Number(values.blocks) === 9 ? 9 : 6,
+      ndf: Number(values.ndf),
+      reps: Number(values.reps),
+      compare: values.compare,
+    });
   }
   const size = Number(values.size);
   const reps = Number(values.reps);
@@ -376,6 +253,7 @@ export async function run(argv: string[]): Promise<void> {
       rows,
       notes: [
         "GF/s = 2 x multiply-adds / time; every column does the same multiply-adds for a row",
+        "times: best of --reps; CPU time for single-threaded columns, wall time for ort 2t (load-sensitive)",
         "(T) rows are transposed convs, measured as the conv they transpose",
         `dx old: the library's wasm Conv2DBackpropInput (one run; skipped above ${maxOld / 1e9} GMAC: too slow)`,
       ],

@@ -7,6 +7,9 @@
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 
+/** Below this many values a plain loop beats subarray + set (which allocates a view per run). */
+const SHORT_RUN = 96;
+
 /** Copy the box begin..begin+size of a row-major `shape` array from src to dst. */
 export function copyBox(
   src: tf.TypedArray,
@@ -32,7 +35,11 @@ export function copyBox(
   let out = 0;
   let offset = base;
   for (let r = 0; r < runs; r++) {
-    dst.set(src.subarray(offset, offset + run), out);
+    if (run < SHORT_RUN) {
+      for (let k = 0; k < run; k++) dst[out + k] = src[offset + k] as number;
+    } else {
+      dst.set(src.subarray(offset, offset + run), out);
+    }
     out += run;
     for (let a = d - 1; a >= 0; a--) {
       offset += strides[a] as number;

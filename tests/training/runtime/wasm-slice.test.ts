@@ -39,6 +39,27 @@ it("slices like the CPU backend for random boxes of rank 1-5, float32 and int32"
   }
 });
 
+it("copies long contiguous runs (whole trailing axes) correctly", async () => {
+  const x = tf.reshape(tf.range(0, 4 * 6 * 150), [4, 6, 150]);
+  for (const [begin, size] of [
+    [
+      [1, 0, 0],
+      [2, 6, 150],
+    ],
+    [
+      [0, 2, 0],
+      [4, 3, 150],
+    ],
+    [
+      [3, 1, 10],
+      [1, 5, 130],
+    ],
+  ] as [number[], number[]][]) {
+    const expected = await on("cpu", () => tf.slice(x, begin, size).arraySync());
+    expect(tf.slice(x, begin, size).arraySync()).toEqual(expected);
+  }
+});
+
 it("returns an empty tensor for an empty box", () => {
   const x = tf.ones([3, 4]);
   expect(tf.slice(x, [1, 2], [0, 2]).shape).toEqual([0, 2]);
