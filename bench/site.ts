@@ -128,11 +128,10 @@ async function firstTranslation(url: string, model: BenchModel, size: number): P
       await openSite(page, `${url}/?model=${model.id}&dir=AtoB`);
       await pickModel(page, model.id);
       await setOptions(page, { mode: "fast", workingSize: 256 });
-      const r = await translate(
-        page,
-        upload(page, "#photo-file", "p.png", "image/png", photo),
-        600_000,
-      );
+      const r = await translate(page, upload(page, "#photo-file", "p.png", "image/png", photo), {
+        timeoutMs: 600_000,
+        readPng: false,
+      });
       rows.push({
         measure: `first translation, ${cache} cache`,
         model: model.label,

@@ -35,6 +35,8 @@ export interface LaunchOptions {
   viewport?: { width: number; height: number };
   /** More Chromium flags (the benchmark adds memory-measurement flags). */
   extraArgs?: string[];
+  /** "block" keeps the site's service worker out (needed where a test routes requests). */
+  serviceWorkers?: "allow" | "block";
 }
 
 export async function launch(opts: LaunchOptions = {}): Promise<Browser> {
@@ -50,6 +52,7 @@ export async function launch(opts: LaunchOptions = {}): Promise<Browser> {
       ...(opts.extraArgs ?? []),
     ],
     viewport: opts.viewport ?? { width: 1280, height: 900 },
+    serviceWorkers: opts.serviceWorkers ?? "allow",
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];

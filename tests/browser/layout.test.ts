@@ -46,7 +46,7 @@ beforeAll(async () => {
     },
   ];
   worker = await startWorker({ seed: seedOf(model) });
-  browser = await launch();
+  browser = await launch({ serviceWorkers: "block" });
   // Samples live only in the site's static copy, which seeded models lack: serve them here.
   const samples: Record<string, Buffer> = { "sample-in.png": input, "sample-out.png": output };
   await browser.page.route("**/static/models/sketch/sample-*.png", (route) =>

@@ -40,11 +40,17 @@ export interface Result {
   messages: string;
 }
 
+export interface TranslateOptions {
+  timeoutMs?: number;
+  /** Read the result PNG back (skip it for huge results: the copy costs more than the check). */
+  readPng?: boolean;
+}
+
 /** Perform `action` (an upload or a click) and wait for the translation it starts. */
 export async function translate(
   page: Page,
   action: () => Promise<void>,
-  timeoutMs = 90_000,
+  { timeoutMs = 90_000, readPng = true }: TranslateOptions = {},
 ): Promise<Result> {
   const before = await runs(page);
   await action();
@@ -60,14 +66,15 @@ export async function translate(
     );
   }
   const data = await page.locator("#result").evaluate((el) => ({ ...(el as HTMLElement).dataset }));
-  const b64 = await page.evaluate(async () => {
+  const b64 = await page.evaluate(async (read) => {
+    if (!read) return "";
     const href = (document.getElementById("download-png") as HTMLAnchorElement).href;
     const bytes = new Uint8Array(await (await fetch(href)).arrayBuffer());
     let s = "";
     for (let i = 0; i < bytes.length; i += 0x8000)
       s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
     return btoa(s);
-  });
+  }, readPng);
   return {
     png: new Uint8Array(Buffer.from(b64, "base64")),
     engine: data.engine ?? "",

@@ -23,7 +23,11 @@ let tiny: TinyModel;
 
 beforeAll(async () => {
   tiny = tinyModel({ id: "tiny" });
-  worker = await startWorker({ seed: seedOf(tiny) });
+  // Same size as the manifest says, one byte off: only the checksum can tell.
+  const broken = tinyModel({ id: "broken" });
+  const file = broken.files["broken/AtoB.int8.onnx"] as Uint8Array;
+  file[file.length - 1] = (file.at(-1) as number) ^ 0xff;
+  worker = await startWorker({ seed: seedOf(tiny, broken) });
 });
 
 afterAll(async () => {
@@ -125,6 +129,26 @@ describe("translate page on WebAssembly", () => {
     const out = await decodeRgba(result.png);
     expect([out.width, out.height]).toEqual([43, 64]);
   });
+
+  it("translates a 12-megapixel photo at full resolution without running out of memory", async () => {
+    const { page } = browser;
+    await setOptions(page, { mode: "full", workingSize: 512 });
+    const sharp = (await import("sharp")).default;
+    const photo = await sharp(await testPhoto(4032, 3024))
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    const result = await translate(
+      page,
+      upload(page, "#photo-file", "12mp.jpg", "image/jpeg", photo),
+      {
+        timeoutMs: 240_000,
+        readPng: false,
+      },
+    );
+    expect(result.note).toMatch(/4032×3024 in 63 tiles/);
+    expect(result.messages).toBe("");
+    expect(unexpected(browser.problems)).toEqual([]);
+  }, 300_000);
 
   it("says clearly when a file is not an image or does not decode", async () => {
     const { page } = browser;
@@ -230,5 +254,94 @@ describe("share", () => {
     await expect
       .poll(() => page.locator("#share-state").textContent())
       .toMatch(/cannot be shown: No such share/);
+  });
+});
+
+describe("offline and failures", () => {
+  it("a second visit works offline: page, engine and model come from this device", async () => {
+    const browser = await launch();
+    try {
+      const { page, context } = browser;
+      await openSite(page, `${worker.url}/?model=tiny`);
+      // The offline shell caches what is fetched once it controls the page.
+      await page.evaluate(
+        () =>
+          navigator.serviceWorker.controller ??
+          new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r)),
+      );
+      await translate(
+        page,
+        upload(page, "#photo-file", "p.png", "image/png", await testPhoto(32, 32)),
+      );
+      await context.setOffline(true);
+      await openSite(page, `${worker.url}/?model=tiny`);
+      // The manifest comes from the HTTP cache or the page's own offline copy.
+      expect(await page.locator('input[name=model][value="tiny"]').isChecked()).toBe(true);
+      const photo = await testPhoto(44, 36);
+      const result = await translate(
+        page,
+        upload(page, "#photo-file", "q.png", "image/png", photo),
+      );
+      const expected = await referenceTranslate(tiny.onnx.get("int8") as Uint8Array, photo, 64);
+      expect(diffRgb(await decodeRgba(result.png), expected).max).toBeLessThanOrEqual(
+        TOLERANCE.max,
+      );
+      await context.setOffline(false);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("reports a model that fails its checksum from both sources, naming each", async () => {
+    const browser = await launch({ serviceWorkers: "block" });
+    try {
+      const { page } = browser;
+      await openSite(page, `${worker.url}/?model=broken`);
+      await upload(page, "#photo-file", "p.png", "image/png", await testPhoto(32, 32))();
+      await expect
+        .poll(() => page.locator("#messages").textContent(), { timeout: 60_000 })
+        .toMatch(
+          /Could not download the model AtoB\.int8\.onnx\. Tried \/static\/models\/broken\/AtoB\.int8\.onnx: HTTP 404; \/models\/broken\/AtoB\.int8\.onnx: checksum mismatch/,
+        );
+      expect(await page.locator("#result").isHidden()).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("retries a corrupt primary copy from the worker, and runs uncached when storage is full", async () => {
+    const browser = await launch({ serviceWorkers: "block" });
+    try {
+      const { page, context } = browser;
+      const good = tiny.files["tiny/AtoB.int8.onnx"] as Uint8Array;
+      const corrupt = Buffer.from(good);
+      corrupt[100] = (corrupt[100] as number) ^ 0x01;
+      await page.route("**/static/models/tiny/AtoB.int8.onnx", (route) =>
+        route.fulfill({ status: 200, contentType: "application/octet-stream", body: corrupt }),
+      );
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Storage.overrideQuotaForOrigin", { origin: worker.url, quotaSize: 1000 });
+      const requests: string[] = [];
+      page.on("request", (r) => requests.push(new URL(r.url()).pathname));
+      await openSite(page, `${worker.url}/?model=tiny`);
+      const result = await translate(
+        page,
+        upload(page, "#photo-file", "p.png", "image/png", await testPhoto(32, 32)),
+      );
+      expect(requests).toContain("/models/tiny/AtoB.int8.onnx"); // the fallback after the bad copy
+      expect(result.messages).toMatch(
+        /Storage is full: it runs without caching\. The model will be downloaded again on your next visit\./,
+      );
+      // Nothing was cached, so the next run downloads again.
+      requests.length = 0;
+      await openSite(page, `${worker.url}/?model=tiny`);
+      await translate(
+        page,
+        upload(page, "#photo-file", "p.png", "image/png", await testPhoto(32, 32)),
+      );
+      expect(requests.filter((p) => p.endsWith(".onnx")).length).toBeGreaterThan(0);
+    } finally {
+      await browser.close();
+    }
   });
 });

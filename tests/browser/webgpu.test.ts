@@ -44,7 +44,7 @@ describe("WebGPU in headless Chromium", () => {
     expect([wasm.engine, wasm.dtype]).toEqual(["wasm", "fp32"]);
 
     await setOptions(page, { engine: "webgpu" });
-    const gpu = await translate(page, () => page.click("#translate"), 110_000);
+    const gpu = await translate(page, () => page.click("#translate"), { timeoutMs: 110_000 });
     expect([gpu.engine, gpu.dtype, gpu.fellBack]).toEqual(["webgpu", "fp32", false]);
     expect(gpu.note).toMatch(/^WebGPU fp32: 36×28 in /);
 
@@ -60,11 +60,9 @@ describe("WebGPU in headless Chromium", () => {
     await openSite(page, `${worker.url}/?model=tiny&fault=gpu-lost`);
     await setOptions(page, { engine: "webgpu", workingSize: 64 });
     const photo = await testPhoto(32, 24);
-    const result = await translate(
-      page,
-      upload(page, "#photo-file", "p.png", "image/png", photo),
-      110_000,
-    );
+    const result = await translate(page, upload(page, "#photo-file", "p.png", "image/png", photo), {
+      timeoutMs: 110_000,
+    });
     expect([result.engine, result.fellBack]).toEqual(["wasm", true]);
     expect(result.messages).toMatch(
       /WebGPU failed \(the WebGPU device was lost .*\)\. Switched to WebAssembly\./,

@@ -2,13 +2,14 @@
  * Build step: copy what the site serves as plain static files into dist/.
  * - onnxruntime-web's loaders and wasm into /ort/<version>/ (nothing from a CDN);
  * - models/manifest.json and every file it lists into /static/models/<id>/
- *   (the primary model download; the worker's /models/:id/:file is the fallback).
+ *   (the primary model download; the worker's /models/:id/:file is the fallback);
+ * - sw.js, the offline shell, with this build's asset list.
  * Workers static assets stop at 25 MiB per file: larger model files are left to
  * the fallback route, and the ORT builds chosen all fit (see ort-engine.ts).
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { copyFile, mkdir, readFile, stat } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -94,6 +95,18 @@ async function copyModels(outDir: string, log: (msg: string) => void): Promise<v
   log(`copied manifest and ${copied} model files to /static/models/`);
 }
 
+/** Write dist/sw.js from src/sw/sw.js with this build's asset list and cache name. */
+async function writeServiceWorker(outDir: string, log: (msg: string) => void): Promise<void> {
+  const assets = (await readdir(path.join(outDir, "_astro"))).sort().map((f) => `/_astro/${f}`);
+  const build = createHash("sha256").update(assets.join("\n")).digest("hex").slice(0, 12);
+  const template = await readFile(new URL("../sw/sw.js", import.meta.url), "utf8");
+  const sw = template
+    .replace('"__BUILD__"', JSON.stringify(build))
+    .replace("__ASSETS__", JSON.stringify(assets));
+  await writeFile(path.join(outDir, "sw.js"), sw);
+  log(`wrote sw.js (cache ${build}, ${assets.length} assets)`);
+}
+
 export default function staticAssets(): AstroIntegration {
   return {
     name: "unpaired-static-assets",
@@ -105,6 +118,7 @@ export default function staticAssets(): AstroIntegration {
         const outDir = fileURLToPath(dir);
         await copyOrt(outDir, (m) => logger.info(m));
         await copyModels(outDir, (m) => logger.info(m));
+        await writeServiceWorker(outDir, (m) => logger.info(m));
       },
     },
   };

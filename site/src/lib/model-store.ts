@@ -113,10 +113,6 @@ async function store(
   const notCached = "The model will be downloaded again on your next visit.";
   if (!cache) return `This browser does not allow storing the model. ${notCached}`;
   try {
-    const estimate = await navigator.storage?.estimate?.();
-    if (estimate?.quota !== undefined && estimate.quota - (estimate.usage ?? 0) < ref.bytes) {
-      return `Not enough storage space to keep the model (${ref.bytes} bytes needed). ${notCached}`;
-    }
     await cache.put(
       cacheKey(ref),
       new Response(bytes, { headers: { "content-type": "application/octet-stream" } }),

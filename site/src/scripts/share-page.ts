@@ -1,4 +1,5 @@
 /** The share view: /share?id=ID shows before/after (or the result alone) and links back to the style. */
+import { registerOffline } from "../lib/offline.ts";
 import { getShare } from "../lib/share-client.ts";
 
 const el = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -38,3 +39,4 @@ async function show(): Promise<void> {
 }
 
 void show();
+registerOffline();

@@ -10,6 +10,7 @@ import { formatBytes, formatMs, formatProgress } from "../lib/format.ts";
 import { findGenerator, loadManifest, settingsFromUrl } from "../lib/manifest.ts";
 import { describeError, unsupportedFileMessage } from "../lib/messages.ts";
 import type { Progress } from "../lib/model-store.ts";
+import { registerOffline } from "../lib/offline.ts";
 import type { Fault, Mode } from "../lib/protocol.ts";
 import type { ModelSource, Outcome, Translator } from "../lib/translator.ts";
 
@@ -369,3 +370,4 @@ ui.cameraLabel.hidden = !matchMedia("(pointer: coarse)").matches;
 
 void describeCaps();
 void showModels();
+registerOffline();
