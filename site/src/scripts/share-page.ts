@@ -1,8 +1,8 @@
 /** The share view: /share?id=ID shows before/after (or the result alone) and links back to the style. */
+import { byId as el } from "../lib/dom.ts";
 import { registerOffline } from "../lib/offline.ts";
 import { getShare } from "../lib/share-client.ts";
 
-const el = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = el("share-state");
 
 async function show(): Promise<void> {

@@ -3,9 +3,10 @@
  * result. The translator (and with it the worker and onnxruntime-web) loads
  * only when the first photo arrives.
  */
-import type { Direction, Manifest, ModelEntry } from "../../../models/schema.ts";
+import type { Direction, Dtype, Manifest, ModelEntry } from "../../../models/schema.ts";
 import { type Caps, detectCaps, type EngineChoice, resolveEngine } from "../lib/caps.ts";
 import { downloadNote, renderCards, renderDirections } from "../lib/cards.ts";
+import { byId } from "../lib/dom.ts";
 import { formatBytes, formatMs, formatProgress } from "../lib/format.ts";
 import { findGenerator, loadManifest, settingsFromUrl } from "../lib/manifest.ts";
 import { describeError, unsupportedFileMessage } from "../lib/messages.ts";
@@ -13,12 +14,10 @@ import type { Progress } from "../lib/model-store.ts";
 import { registerOffline } from "../lib/offline.ts";
 import type { Fault, Mode } from "../lib/protocol.ts";
 import type { ModelSource, Outcome, Translator } from "../lib/translator.ts";
+import { wirePhotoInput } from "./photo-input.ts";
+import { wireSharePanel } from "./share-panel.ts";
 
-const $ = <T extends HTMLElement>(id: string): T => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`#${id} is missing from the page`);
-  return el as T;
-};
+const $ = byId;
 
 const ui = {
   models: $("models"),
@@ -28,10 +27,6 @@ const ui = {
   directionOptions: $("direction-options"),
   ownModelFile: $<HTMLInputElement>("own-model-file"),
   ownModelName: $("own-model-name"),
-  drop: $("drop"),
-  photoFile: $<HTMLInputElement>("photo-file"),
-  photoCamera: $<HTMLInputElement>("photo-camera"),
-  cameraLabel: $("camera-label"),
   workingSize: $<HTMLSelectElement>("working-size"),
   engineCaps: $("engine-caps"),
   optionsSummary: $("options-summary"),
@@ -51,11 +46,7 @@ const ui = {
   engineNote: $("engine-note"),
   downloadPng: $<HTMLAnchorElement>("download-png"),
   share: $<HTMLButtonElement>("share"),
-  shareInput: $<HTMLInputElement>("share-input"),
   shareResult: $("share-result"),
-  shareUrl: $<HTMLInputElement>("share-url"),
-  shareCopy: $<HTMLButtonElement>("share-copy"),
-  shareStatus: $("share-status"),
   before: document.querySelector<HTMLImageElement>(
     "#compare [data-role=before]",
   ) as HTMLImageElement,
@@ -286,8 +277,7 @@ async function run(): Promise<void> {
   }
 }
 
-function takePhoto(file: File | undefined): void {
-  if (!file) return;
+function takePhoto(file: File): void {
   const problem = unsupportedFileMessage(file);
   if (problem) {
     ui.messages.replaceChildren();
@@ -312,61 +302,23 @@ async function takeOwnModel(file: File | undefined): Promise<void> {
   if (state.photo) void run();
 }
 
-ui.photoFile.addEventListener("change", () => takePhoto(ui.photoFile.files?.[0]));
-ui.photoCamera.addEventListener("change", () => takePhoto(ui.photoCamera.files?.[0]));
+wirePhotoInput(takePhoto);
+wireSharePanel((withInput) => {
+  const { model, outcome, photo } = state;
+  if (model?.kind !== "manifest" || !outcome || outcome.dtype === "custom") return undefined;
+  return {
+    modelId: model.entry.id,
+    direction: state.direction,
+    variant: outcome.dtype as Dtype,
+    output: outcome.png,
+    ...(withInput && photo ? { input: photo } : {}),
+  };
+});
 ui.ownModelFile.addEventListener("change", () => void takeOwnModel(ui.ownModelFile.files?.[0]));
 ui.translate.addEventListener("click", () => void run());
 for (const el of document.querySelectorAll("input[name=engine], input[name=mode], #working-size")) {
   el.addEventListener("change", () => void describeCaps());
 }
-ui.drop.addEventListener("dragover", (e) => {
-  e.preventDefault();
-  ui.drop.classList.add("dragging");
-});
-ui.drop.addEventListener("dragleave", () => ui.drop.classList.remove("dragging"));
-ui.drop.addEventListener("drop", (e) => {
-  e.preventDefault();
-  ui.drop.classList.remove("dragging");
-  takePhoto(e.dataTransfer?.files[0]);
-});
-document.addEventListener("paste", (e) => {
-  const file = [...(e.clipboardData?.files ?? [])].find((f) => f.type.startsWith("image/"));
-  if (file) takePhoto(file);
-});
-ui.share.addEventListener("click", async () => {
-  const { model, outcome, photo } = state;
-  if (model?.kind !== "manifest" || !outcome) return;
-  ui.share.disabled = true;
-  ui.shareStatus.textContent = "Uploading…";
-  ui.shareResult.hidden = false;
-  try {
-    const { createShare } = await import("../lib/share-client.ts");
-    const created = await createShare({
-      modelId: model.entry.id,
-      direction: state.direction,
-      variant: outcome.dtype as "fp32" | "fp16" | "int8",
-      output: outcome.png,
-      ...(ui.shareInput.checked && photo ? { input: photo } : {}),
-    });
-    ui.shareUrl.value = created.url;
-    ui.shareStatus.textContent = `Link ready; it expires ${new Date(created.expiresAt).toLocaleString()}.`;
-  } catch (err) {
-    ui.shareStatus.textContent = `Sharing failed: ${(err as Error).message}`;
-  } finally {
-    ui.share.disabled = false;
-  }
-});
-ui.shareCopy.addEventListener("click", async () => {
-  try {
-    await navigator.clipboard.writeText(ui.shareUrl.value);
-    ui.shareStatus.textContent = "Copied to the clipboard.";
-  } catch {
-    ui.shareUrl.select();
-    ui.shareStatus.textContent = "Select the link and copy it (Ctrl+C).";
-  }
-});
-// The camera input only helps where there is a camera to open from the browser (phones, tablets).
-ui.cameraLabel.hidden = !matchMedia("(pointer: coarse)").matches;
 
 void describeCaps();
 void showModels();

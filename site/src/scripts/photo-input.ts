@@ -1,0 +1,26 @@
+/** Every way a photo arrives: picker, camera (phones), drag and drop, paste. */
+import { byId } from "../lib/dom.ts";
+
+export function wirePhotoInput(onFile: (file: File) => void): void {
+  const drop = byId("drop");
+  const take = (file: File | undefined) => file && onFile(file);
+  for (const id of ["photo-file", "photo-camera"]) {
+    const input = byId<HTMLInputElement>(id);
+    input.addEventListener("change", () => take(input.files?.[0]));
+  }
+  drop.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    drop.classList.add("dragging");
+  });
+  drop.addEventListener("dragleave", () => drop.classList.remove("dragging"));
+  drop.addEventListener("drop", (e) => {
+    e.preventDefault();
+    drop.classList.remove("dragging");
+    take(e.dataTransfer?.files[0]);
+  });
+  document.addEventListener("paste", (e) => {
+    take([...(e.clipboardData?.files ?? [])].find((f) => f.type.startsWith("image/")));
+  });
+  // The camera input only helps where the browser can open a camera (phones, tablets).
+  byId("camera-label").hidden = !matchMedia("(pointer: coarse)").matches;
+}
