@@ -84,10 +84,7 @@ export class CycleGAN {
     const nets = {} as Record<NetName, Params>;
     for (const net of NETS) {
       const prefix = `cyclegan${id}/${net}/`;
-      // tidy: initParams leaves each variable's initial tensor alive; variables survive a tidy
-      tf.tidy(() => {
-        nets[net] = initParams(this.specs[net], o.init_gain, () => init.randn(), prefix);
-      });
+      nets[net] = initParams(this.specs[net], o.init_gain, () => init.randn(), prefix);
       for (const [name, v] of nets[net]) this.owner.set(v.name, [net, name]);
     }
     this.nets = nets;

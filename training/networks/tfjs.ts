@@ -35,7 +35,9 @@ export function initParams(
     const size = shape.reduce((a, b) => a * b, 1);
     const values = new Float32Array(size);
     if (p.name.endsWith(".weight")) for (let i = 0; i < size; i++) values[i] = randn() * initGain;
-    params.set(p.name, tf.variable(tf.tensor(values, shape), true, `${prefix}${p.name}`));
+    const initial = tf.tensor(values, shape);
+    params.set(p.name, tf.variable(initial, true, `${prefix}${p.name}`));
+    initial.dispose(); // the variable holds its own copy
   }
   return params;
 }
