@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-/** Floats of im2col columns built at once by convFilterGrad (64 MiB). */
+/** Floats of im2col columns convFilterGrad builds at once (64 MiB). */
 const IM2COL_BUDGET = 16 * 2 ** 20;
 
 export interface ConvGeometry {
@@ -222,6 +222,7 @@ export function convFilterGrad(
   dy: tf.Tensor4D,
   kernel: [number, number],
   g: ConvGeometry,
+  budget = IM2COL_BUDGET,
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [kh, kw] = kernel;
@@ -254,7 +255,7 @@ export function convFilterGrad(
     const dy2 = tf.reshape(dy, [pixels, co]);
     // im2col in chunks of taps: a 7x7 conv at 256 px would otherwise build an
     // 800 MB column matrix. XNNPACK packs dy2 once and reuses it for every chunk.
-    const perChunk = Math.max(1, Math.floor(IM2COL_BUDGET / (ci * pixels)));
+    const perChunk = Math.max(1, Math.floor(budget / (ci * pixels)));
     const parts: tf.Tensor[] = [];
     for (let t0 = 0; t0 < kh * kw; t0 += perChunk) {
       const count = Math.min(perChunk, kh * kw - t0);
