@@ -90,12 +90,14 @@ async function startEngine(
   const { model, size } = job;
   if (job.engine === "tfjs") {
     const { tfjsRunner, useTfjsBackend } = await import("../training/export/infer.ts");
+    const { referenceOps } = await import("../training/networks/tfjs.ts");
     await useTfjsBackend("wasm");
     const spec = buildGenerator(model.netG, { ngf: model.ngf });
     return {
       bytes: null,
       load: async () => {
-        const r = tfjsRunner(spec, modelWeights(model));
+        // Plain tfjs ops, as in-browser GAN demos run them.
+        const r = tfjsRunner(spec, modelWeights(model), referenceOps);
         return async (data) => (await r.run({ data, width: size, height: size })).data;
       },
     };

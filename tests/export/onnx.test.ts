@@ -135,6 +135,20 @@ describe("buildOnnx", () => {
     expect(model.graph.node.at(-1)?.output).toEqual(["output"]);
   });
 
+  it("writes instance norm out for float32 compute and keeps the fused op for fp16", () => {
+    const weights = randomWeights(resnet);
+    const norms = resnet.layers.filter((l) => l.op === "instanceNorm").length + 2 * 6;
+    for (const dtype of ["fp32", "int8"] as const) {
+      const ops = decodeModel(buildOnnx(resnet, weights, dtype)).graph.node.map((n) => n.op_type);
+      expect(ops).not.toContain("InstanceNormalization");
+      // Two means (each over W, then H) and one Sqrt per norm.
+      expect(ops.filter((op) => op === "ReduceMean")).toHaveLength(4 * norms);
+      expect(ops.filter((op) => op === "Sqrt")).toHaveLength(norms);
+    }
+    const fp16 = decodeModel(buildOnnx(resnet, weights, "fp16")).graph.node.map((n) => n.op_type);
+    expect(fp16.filter((op) => op === "InstanceNormalization")).toHaveLength(norms);
+  });
+
   it("int8 is weight-only: per-channel DequantizeLinear, axis 0 for Conv, 1 for ConvTranspose", () => {
     const weights = randomWeights(resnet);
     const model = decodeModel(buildOnnx(resnet, weights, "int8"));

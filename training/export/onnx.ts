@@ -95,6 +95,30 @@ export function checkWeights(spec: NetworkSpec, weights: Weights): void {
     throw new Error(`weights do not fit ${spec.kind}:\n  ${problems.join("\n  ")}`);
 }
 
+/**
+ * Instance norm for float32 compute, written out: y = (x - mean) / sqrt(var + eps)
+ * with each mean taken over W, then over H. onnxruntime's InstanceNormalization
+ * reduces H x W values in one float32 pass; on a trained glyph generator (mostly
+ * flat channels: large mean, small spread) its output was 1e-4..4e-4 from a
+ * float64 forward pass, this form 2e-6..6e-6, at about the same speed (see
+ * docs/export.md). fp16 keeps the fused op: reductions in float16 would be worse.
+ */
+function preciseInstanceNorm(g: GraphBuilder, x: string, epsilon: number): string {
+  const eps = g.init(`instance_norm_epsilon_${epsilon}`, DataType.FLOAT, [], () =>
+    float32Bytes(new Float32Array([epsilon])),
+  );
+  const spatialMean = (t: string, label: string) =>
+    g.node("ReduceMean", [g.node("ReduceMean", [t], { axes: [3] }, label)], { axes: [2] }, label);
+  const centred = g.node("Sub", [x, spatialMean(x, "Mean")]);
+  const variance = spatialMean(g.node("Mul", [centred, centred]), "Variance");
+  return g.node(
+    "Div",
+    [centred, g.node("Sqrt", [g.node("Add", [variance, eps])])],
+    {},
+    "InstanceNorm",
+  );
+}
+
 /** Emits the graph of one layer list; returns [output name, channels]. */
 function emit(
   g: GraphBuilder,
@@ -158,6 +182,10 @@ function emit(
         break;
       }
       case "instanceNorm": {
+        if (dtype !== "fp16") {
+          x = preciseInstanceNorm(g, x, l.epsilon);
+          break;
+        }
         const scale = constant(`instance_norm_scale_${channels}`, channels, 1);
         const shift = constant(`instance_norm_bias_${channels}`, channels, 0);
         x = g.node("InstanceNormalization", [x, scale, shift], {
