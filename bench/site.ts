@@ -13,20 +13,19 @@
  * (SwiftShader) is 100-300x slower than wasm and is skipped unless
  * --software-webgpu is given.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
 import * as ortNode from "onnxruntime-node";
-import type { Dtype } from "../models/schema.ts";
 import { ortBasePath } from "../site/src/integrations/static-assets.ts";
 import { type Browser, launch } from "../tests/browser/chromium.ts";
-import { type TinyModel, tinyModel } from "../tests/browser/fixtures.ts";
 import { openSite, pickModel, setOptions, translate, upload } from "../tests/browser/page.ts";
 import { testPhoto } from "../tests/browser/reference.ts";
 import { startWorker } from "../tests/helpers/server.ts";
-import { buildGenerator } from "../training/networks/index.ts";
-import { countMacs } from "../training/networks/spec.ts";
-import { readShippedSeed } from "../worker/local-r2.ts";
 import { type Row, writeReport } from "./report.ts";
+import { type BenchModel, benchModels } from "./site-models.ts";
 import { measureInPage, median, weighFirstView } from "./site-page.ts";
 
 interface Settings {
@@ -36,13 +35,6 @@ interface Settings {
   engines: ("wasm" | "webgpu")[];
   softwareWebgpu: boolean;
   quick: boolean;
-}
-
-interface BenchModel {
-  label: string;
-  id: string;
-  macs: (size: number) => number;
-  variants: { dtype: Dtype; file: string; bytes: Uint8Array }[];
 }
 
 function parse(args: string[]): Settings {
@@ -74,26 +66,6 @@ function parse(args: string[]): Settings {
     softwareWebgpu: values["software-webgpu"] ?? false,
     quick,
   };
-}
-
-function randomModels(quick: boolean): { model: TinyModel; label: string }[] {
-  const specs = quick
-    ? [{ ngf: 8, nBlocks: 1 }]
-    : [
-        { ngf: 64, nBlocks: 9 },
-        { ngf: 32, nBlocks: 6 },
-      ];
-  return specs.map(({ ngf, nBlocks }) => ({
-    label: `random ngf${ngf}/${nBlocks}`,
-    model: tinyModel({
-      id: `bench-ngf${ngf}-${nBlocks}`,
-      ngf,
-      nBlocks,
-      dtypes: ["fp32", "fp16", "int8"],
-      recommendedMaxSide: 256,
-      std: 0.02,
-    }),
-  }));
 }
 
 async function nativeLatency(
@@ -178,6 +150,17 @@ async function webgpuUsable(
   };
 }
 
+/** What the service worker fetches in the background once the first view is up: site/dist/_astro. */
+function precacheBytes(): { scripts: number; bytes: number; gzip: number } {
+  const dir = path.resolve(import.meta.dirname, "../site/dist/_astro");
+  const files = readdirSync(dir).map((f) => readFileSync(path.join(dir, f)));
+  return {
+    scripts: files.length,
+    bytes: files.reduce((n, b) => n + b.length, 0),
+    gzip: files.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0),
+  };
+}
+
 const started = performance.now();
 function step(msg: string): void {
   console.error(`[bench:site ${((performance.now() - started) / 1000).toFixed(1)} s] ${msg}`);
@@ -186,48 +169,7 @@ function step(msg: string): void {
 export async function run(args: string[]): Promise<void> {
   const s = parse(args);
   step("building models");
-  const shipped = await readShippedSeed();
-  const randoms = randomModels(s.quick);
-  const models: BenchModel[] = [
-    ...shipped.manifest.models.flatMap((m) =>
-      m.generators.map((g) => {
-        const spec = buildGenerator(g.architecture.netG, { ngf: g.architecture.ngf });
-        return {
-          label: `${m.id} ${g.direction}`,
-          id: m.id,
-          macs: (size: number) => countMacs(spec, size, size),
-          variants: g.variants.map((v) => ({
-            dtype: v.dtype,
-            file: v.file,
-            bytes: shipped.files[`${m.id}/${v.file}`] as Uint8Array,
-          })),
-        };
-      }),
-    ),
-    ...randoms.map(({ model, label }) => {
-      const g = model.entry.generators[0];
-      return {
-        label,
-        id: model.entry.id,
-        macs: (size: number) => ((g?.architecture.macs256 ?? 0) * size * size) / (256 * 256),
-        variants: (g?.variants ?? []).map((v) => ({
-          dtype: v.dtype,
-          file: v.file,
-          bytes: model.onnx.get(v.dtype) as Uint8Array,
-        })),
-      };
-    }),
-  ];
-  const seed = {
-    manifest: {
-      schemaVersion: 1,
-      models: [...shipped.manifest.models, ...randoms.map((r) => r.model.entry)],
-    },
-    files: Object.assign({}, shipped.files, ...randoms.map((r) => r.model.files)) as Record<
-      string,
-      Uint8Array
-    >,
-  };
+  const { models, seed } = await benchModels(s.quick);
   step("starting the worker");
   const worker = await startWorker({ seed });
   const notes: string[] = [];
@@ -245,6 +187,7 @@ export async function run(args: string[]): Promise<void> {
         brotli: fv.jsBrotli,
       },
       { measure: "first view, all bytes", bytes: fv.totalBytes },
+      { measure: "offline shell precache, after first view (JS + CSS)", ...precacheBytes() },
     ];
     step("time to first translation");
     const smallest = models.at(-1) as BenchModel;
