@@ -4,13 +4,16 @@
  * Each part is bench/<part>.ts exporting `run(args)`; extra arguments pass through.
  */
 const PARTS = ["train", "infer", "site", "worker"] as const;
-type Part = (typeof PARTS)[number];
+/** Investigations run by name only, not by `all`: conv kernels vs onnxruntime-node, forced wasm threads. */
+const EXTRA = ["kernels", "wasm-threads"] as const;
+type Part = (typeof PARTS)[number] | (typeof EXTRA)[number];
+const KNOWN: readonly Part[] = [...PARTS, ...EXTRA];
 
 const [which = "all", ...rest] = process.argv.slice(2);
 const parts: readonly Part[] =
-  which === "all" ? PARTS : PARTS.includes(which as Part) ? [which as Part] : [];
+  which === "all" ? PARTS : KNOWN.includes(which as Part) ? [which as Part] : [];
 if (parts.length === 0) {
-  console.error(`Unknown benchmark "${which}". Should be one of: all, ${PARTS.join(", ")}.`);
+  console.error(`Unknown benchmark "${which}". Should be one of: all, ${KNOWN.join(", ")}.`);
   process.exit(2);
 }
 for (const part of parts) {
