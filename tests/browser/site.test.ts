@@ -6,6 +6,8 @@
  * Tolerance: at most 1 level of 255 per channel (float rounding differences
  * between onnxruntime-web and onnxruntime-node), and under 2% of values off.
  */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningWorker, startWorker } from "../helpers/server.ts";
 import { type Browser, launch } from "./chromium.ts";
@@ -14,6 +16,7 @@ import { openSite, pickModel, setOptions, translate, upload } from "./page.ts";
 import { decodeRgba, diffRgb, referenceTranslate, testPhoto } from "./reference.ts";
 
 const TOLERANCE = { max: 1, changed: 0.02 };
+const SHOTS = path.resolve(import.meta.dirname, "../../test-results/screenshots");
 
 /** 404s of the static copy are expected: seeded models exist only in the worker's R2. */
 const unexpected = (problems: string[]) => problems.filter((p) => !/status of 404/.test(p));
@@ -28,6 +31,7 @@ beforeAll(async () => {
   const file = broken.files["broken/AtoB.int8.onnx"] as Uint8Array;
   file[file.length - 1] = (file.at(-1) as number) ^ 0xff;
   worker = await startWorker({ seed: seedOf(tiny, broken) });
+  mkdirSync(SHOTS, { recursive: true });
 });
 
 afterAll(async () => {
@@ -238,6 +242,7 @@ describe("share", () => {
       [40, 32],
       [40, 32],
     ]);
+    await page.screenshot({ path: path.join(SHOTS, "share-desktop-light.png"), fullPage: true });
     await page.click("#share-try");
     await page.waitForURL(/\/\?model=tiny&dir=AtoB$/);
     await page.waitForFunction(

@@ -21,8 +21,12 @@ export function downloadNote(generator: Generator, engine: EngineName, caps: Cap
   return v ? `${formatBytes(v.bytes)} download (${v.dtype})` : `no variant for ${engine}`;
 }
 
-/** Samples are served from the site's static copy only (the worker's route serves model files). */
+/**
+ * Samples are served from the site's static copy only (the worker's route serves
+ * model files); a missing one leaves the placeholder behind it showing.
+ */
 function showSample(img: HTMLImageElement, id: string, file: string, alt: string): void {
+  img.addEventListener("error", () => img.remove(), { once: true });
   img.src = sourceUrls({ id, file }).static;
   img.alt = alt;
 }
@@ -57,7 +61,6 @@ export function renderCards(
           : [entry.domains.B, entry.domains.A];
       showSample(a, entry.id, sample.input, `Sample: ${from.name}`);
       showSample(b, entry.id, sample.output, `The same sample as ${to.name}`);
-      part(card, ".thumb-placeholder").remove();
     } else {
       a.remove();
       b.remove();
