@@ -157,7 +157,12 @@ describe("exportModel", () => {
     expect(readdirSync(path.join(o.modelsDir, "tiny")).sort()).toEqual([
       "AtoB.fp32.onnx",
       "BtoA.fp32.onnx",
+      "README.md",
     ]);
+    // The model card follows the entry: only the variants still listed.
+    const card = readFileSync(path.join(o.modelsDir, "tiny", "README.md"), "utf8");
+    expect(card).toContain("`AtoB.fp32.onnx`");
+    expect(card).not.toContain("int8");
     expect(readdirSync(path.join(o.modelsDir, "other")).filter((f) => f.endsWith(".onnx"))).toEqual(
       ["AtoB.int8.onnx"],
     );

@@ -14,6 +14,7 @@ import {
   parseManifest,
   SCHEMA_VERSION,
 } from "../../models/schema.ts";
+import { renderCard } from "./card.ts";
 
 export function readManifest(file: string): Manifest {
   if (!existsSync(file)) return { schemaVersion: SCHEMA_VERSION, models: [] };
@@ -82,6 +83,7 @@ export function commitModel({ modelsDir, manifestPath, entry, files }: CommitOpt
   }
   for (const [tmp, final] of staged) renameSync(tmp, final);
   atomicWrite(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  atomicWrite(path.join(dir, "README.md"), renderCard(entry));
   // Files the old entry listed and the new one does not (e.g. a dropped dtype).
   const keep = new Set(files.keys());
   for (const f of previous ? entryFiles(previous) : []) {

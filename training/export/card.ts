@@ -1,0 +1,110 @@
+/**
+ * The model card (models/<id>/README.md), rendered from the manifest entry so
+ * the card and the manifest cannot disagree: what the model was trained on, for
+ * how long, its licence, its files and its measured quality.
+ */
+import type { Metric, ModelEntry } from "../../models/schema.ts";
+
+function mb(bytes: number): string {
+  return (bytes / 1e6).toFixed(2);
+}
+
+function duration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.round((seconds % 3600) / 60);
+  return h > 0 ? `${h} h ${m} min` : `${m} min`;
+}
+
+function fmt(v: number): string {
+  return Math.abs(v) >= 10 ? v.toFixed(2) : v.toFixed(4);
+}
+
+function metricRows(metrics: Metric[]): string[] {
+  if (metrics.length === 0) return ["Not measured yet."];
+  const baselines = [...new Set(metrics.flatMap((m) => Object.keys(m.baselines)))];
+  const head = `| metric | on | model | ${baselines.join(" | ")} | beats all baselines |`;
+  const rule = `|${" --- |".repeat(4 + baselines.length)}`;
+  const rows = metrics.map((m) => {
+    const base = baselines.map((b) => (m.baselines[b] === undefined ? "-" : fmt(m.baselines[b])));
+    const values = Object.values(m.baselines);
+    const beats = values.every((b) => (m.better === "higher" ? m.value > b : m.value < b));
+    return `| ${m.name} (${m.better} is better) | ${m.on} | ${fmt(m.value)} | ${base.join(" | ")} | ${values.length ? (beats ? "yes" : "no") : "-"} |`;
+  });
+  return [head, rule, ...rows];
+}
+
+function provenanceLines(entry: ModelEntry): string[] {
+  const p = entry.provenance;
+  if (p.kind === "imported") {
+    return [
+      `Imported from the reference checkpoint \`${p.source}\` (sha256 ${p.sha256}) on ${p.date}.`,
+    ];
+  }
+  const c = p.config;
+  const keys = [
+    "netG",
+    "ngf",
+    "netD",
+    "ndf",
+    "preprocess",
+    "load_size",
+    "crop_size",
+    "lambda_A",
+    "lambda_B",
+    "lambda_identity",
+    "gan_mode",
+    "seed",
+  ];
+  const opts = keys.filter((k) => c[k] !== undefined).map((k) => `\`--${k} ${String(c[k])}\``);
+  return [
+    `- Dataset: \`${p.dataset.name}\` (${p.dataset.trainA} A and ${p.dataset.trainB} B training images), ${p.dataset.source}`,
+    `- Training: ${p.iterations} iterations (${p.epochs} epochs) in ${duration(p.wallSeconds)} on ${p.backend}, finished ${p.date}`,
+    `- Options: ${opts.join(" ")}`,
+  ];
+}
+
+export function renderCard(entry: ModelEntry): string {
+  const lines: string[] = [
+    `# ${entry.title}`,
+    "",
+    entry.description,
+    "",
+    `- A: **${entry.domains.A.name}**: ${entry.domains.A.description}`,
+    `- B: **${entry.domains.B.name}**: ${entry.domains.B.description}`,
+    "",
+    "## Training",
+    "",
+    ...provenanceLines(entry),
+    "",
+    "## Quality",
+    "",
+    ...metricRows(entry.metrics),
+    "",
+    "## Files",
+    "",
+    "| direction | dtype | file | MB | max abs diff vs float32 model | PSNR dB | providers |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const g of entry.generators) {
+    for (const v of g.variants) {
+      lines.push(
+        `| ${g.direction} | ${v.dtype} | \`${v.file}\` | ${mb(v.bytes)} | ${v.check.maxAbsDiff.toExponential(1)} | ${v.check.psnrDb.toFixed(1)} | ${v.providers.join(", ")}${v.requires.length ? ` (needs ${v.requires.join(", ")})` : ""} |`,
+      );
+    }
+  }
+  const g0 = entry.generators[0];
+  if (g0) {
+    lines.push(
+      "",
+      `Generator: \`${g0.architecture.netG}\`, ngf ${g0.architecture.ngf}, ${g0.architecture.params.toLocaleString("en-US")} parameters, ${(g0.architecture.macs256 / 1e9).toFixed(2)} G multiply-adds per 256x256 image. Input and output: NCHW float32 in [-1, 1], sides multiples of ${g0.io.sizeMultiple}; trained on ${g0.io.trainedSize} px crops.`,
+    );
+  }
+  if (entry.samples.length > 0) {
+    lines.push("", "## Samples (made by the exported model)", "");
+    for (const s of entry.samples) {
+      lines.push(`${s.direction}: ![input](${s.input}) ![output](${s.output})`, "");
+    }
+  }
+  lines.push("## Licence", "", `\`${entry.license.spdx}\`. ${entry.license.attribution}`, "");
+  return lines.join("\n");
+}
