@@ -16,13 +16,16 @@ export interface BenchModel {
   variants: { dtype: Dtype; file: string; bytes: Uint8Array }[];
 }
 
-function randomModels(quick: boolean): { model: TinyModel; label: string }[] {
-  const specs = quick
-    ? [{ ngf: 8, nBlocks: 1 }]
-    : [
-        { ngf: 64, nBlocks: 9 },
-        { ngf: 32, nBlocks: 6 },
-      ];
+/** Random-weight generators by name; "shipped" stands for every model in models/manifest.json. */
+export const MODEL_SETS = {
+  ngf64: { ngf: 64, nBlocks: 9 },
+  ngf32: { ngf: 32, nBlocks: 6 },
+  tiny: { ngf: 8, nBlocks: 1 },
+} as const;
+export type ModelSet = keyof typeof MODEL_SETS | "shipped";
+
+function randomModels(sets: readonly ModelSet[]): { model: TinyModel; label: string }[] {
+  const specs = sets.flatMap((s) => (s === "shipped" ? [] : [MODEL_SETS[s]]));
   return specs.map(({ ngf, nBlocks }) => ({
     label: `random ngf${ngf}/${nBlocks}`,
     model: tinyModel({
@@ -36,11 +39,15 @@ function randomModels(quick: boolean): { model: TinyModel; label: string }[] {
   }));
 }
 
-export async function benchModels(quick: boolean): Promise<{ models: BenchModel[]; seed: Seed }> {
+export async function benchModels(
+  sets: readonly ModelSet[],
+): Promise<{ models: BenchModel[]; seed: Seed }> {
   const shipped = await readShippedSeed();
-  const randoms = randomModels(quick);
+  // Shipped models stay seeded (the site lists them) but are timed only when asked for.
+  const timedShipped = sets.includes("shipped") ? shipped.manifest.models : [];
+  const randoms = randomModels(sets);
   const models: BenchModel[] = [
-    ...shipped.manifest.models.flatMap((m) =>
+    ...timedShipped.flatMap((m) =>
       m.generators.map((g) => {
         const spec = buildGenerator(g.architecture.netG, { ngf: g.architecture.ngf });
         return {

@@ -1,6 +1,7 @@
 /// <reference types="@webgpu/types" />
 /**
- * `npm run bench:site [-- --quick | --sizes 256,512 --runs 5 --warmup 1 --engines wasm,webgpu]`
+ * `npm run bench:site [-- --quick | --models shipped,ngf64,ngf32 --sizes 256,512 --runs 5 --warmup 1
+ *   --engines wasm,webgpu --software-webgpu]`
  *
  * The site in headless Chromium, served by the real worker on 127.0.0.1:
  * - first view: scripts and bytes of JavaScript (raw, gzip, brotli);
@@ -25,7 +26,7 @@ import { openSite, pickModel, setOptions, translate, upload } from "../tests/bro
 import { testPhoto } from "../tests/browser/reference.ts";
 import { startWorker } from "../tests/helpers/server.ts";
 import { type Row, writeReport } from "./report.ts";
-import { type BenchModel, benchModels } from "./site-models.ts";
+import { type BenchModel, benchModels, MODEL_SETS, type ModelSet } from "./site-models.ts";
 import { measureInPage, median, weighFirstView } from "./site-page.ts";
 
 interface Settings {
@@ -35,6 +36,7 @@ interface Settings {
   engines: ("wasm" | "webgpu")[];
   softwareWebgpu: boolean;
   quick: boolean;
+  models: ModelSet[];
 }
 
 function parse(args: string[]): Settings {
@@ -47,6 +49,7 @@ function parse(args: string[]): Settings {
       warmup: { type: "string" },
       engines: { type: "string", default: "wasm,webgpu" },
       "software-webgpu": { type: "boolean", default: false },
+      models: { type: "string" },
     },
   });
   const engines = (values.engines ?? "").split(",").filter(Boolean);
@@ -55,6 +58,14 @@ function parse(args: string[]): Settings {
       throw new Error(`Unsupported engine "${e}". Should be one of: wasm, webgpu.`);
   }
   const quick = values.quick ?? false;
+  const known = ["shipped", ...Object.keys(MODEL_SETS)];
+  const models = (values.models ?? (quick ? "tiny" : "shipped,ngf64,ngf32"))
+    .split(",")
+    .filter(Boolean);
+  for (const m of models) {
+    if (!known.includes(m))
+      throw new Error(`Unsupported model set "${m}". Should be one of: ${known.join(", ")}.`);
+  }
   const sizes = (values.sizes ?? (quick ? "64" : "256,512")).split(",").map(Number);
   if (sizes.some((s) => !Number.isInteger(s) || s < 16 || s % 4))
     throw new Error(`--sizes must be multiples of 4 from 16, got ${values.sizes}`);
@@ -65,6 +76,7 @@ function parse(args: string[]): Settings {
     engines: engines as Settings["engines"],
     softwareWebgpu: values["software-webgpu"] ?? false,
     quick,
+    models: models as ModelSet[],
   };
 }
 
@@ -169,7 +181,9 @@ function step(msg: string): void {
 export async function run(args: string[]): Promise<void> {
   const s = parse(args);
   step("building models");
-  const { models, seed } = await benchModels(s.quick);
+  const { models, seed } = await benchModels(s.models);
+  if (models.length === 0)
+    throw new Error(`No models to time (--models ${s.models.join(",")}): nothing is shipped yet?`);
   step("starting the worker");
   const worker = await startWorker({ seed });
   const notes: string[] = [];
