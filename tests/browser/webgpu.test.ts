@@ -53,7 +53,7 @@ describe("WebGPU in headless Chromium", () => {
     const expected = await referenceTranslate(fp32Only.onnx.get("fp32") as Uint8Array, photo, 64);
     expect(diffRgb(b, expected).max).toBeLessThanOrEqual(1);
     expect(browser.problems.filter((p) => !/status of 404/.test(p))).toEqual([]);
-  });
+  }, 240_000); // SwiftShader compiles every shader on the CPU
 
   it("falls back to WebAssembly when the WebGPU device is lost, and says so", async () => {
     const { page } = browser;
@@ -70,5 +70,5 @@ describe("WebGPU in headless Chromium", () => {
     expect(result.note).toMatch(/after WebGPU failed/);
     const expected = await referenceTranslate(tiny.onnx.get("int8") as Uint8Array, photo, 64);
     expect(diffRgb(await decodeRgba(result.png), expected).max).toBeLessThanOrEqual(1);
-  });
+  }, 240_000); // SwiftShader compiles every shader on the CPU
 });
