@@ -1,7 +1,6 @@
 /**
  * The page's side of the inference worker: typed requests, one promise per
- * request, progress callbacks. A worker that dies (usually out of memory)
- * rejects everything pending with a "memory" error.
+ * request, progress callbacks. A worker that dies rejects everything pending.
  */
 import type {
   EngineName,
@@ -47,15 +46,13 @@ export class InferenceWorker {
       name: `inference-${engine}`,
     });
     this.worker.onmessage = (e: MessageEvent<WorkerReply>) => this.receive(e.data);
+    // Errors inside a request come back as replies; this is the worker itself
+    // failing (its script did not load, or it died, as when memory runs out).
     this.worker.onerror = (e) => {
       e.preventDefault();
-      this.failAll(
-        new InferenceError(
-          "memory",
-          engine,
-          `the inference worker stopped (${e.message || "crashed"})`,
-        ),
-      );
+      const message = e.message || "it crashed";
+      const code = /memory|allocation/i.test(message) ? "memory" : "internal";
+      this.failAll(new InferenceError(code, engine, `the inference worker stopped (${message})`));
     };
   }
 
