@@ -1,0 +1,80 @@
+/**
+ * Every shipped generator (models/manifest.json) through the site, as a
+ * visitor gets it: the static copy made by the build, WebAssembly, compared
+ * with onnxruntime-node on the same file and photo. Skipped while nothing is
+ * shipped.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseManifest } from "../../models/schema.ts";
+import { pickVariant } from "../../models/select.ts";
+import { readShippedSeed } from "../../worker/local-r2.ts";
+import { type RunningWorker, startWorker } from "../helpers/server.ts";
+import { type Browser, launch } from "./chromium.ts";
+import { openSite, pickModel, setOptions, translate, upload } from "./page.ts";
+import { decodeRgba, diffRgb, referenceTranslate, testPhoto } from "./reference.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+/** Another models folder (same layout) can be tried without touching the shipped one. */
+const MODELS = process.env.UNPAIRED_MODELS_DIR ?? path.join(ROOT, "models");
+const manifest = parseManifest(
+  JSON.parse(readFileSync(path.join(MODELS, "manifest.json"), "utf8")),
+);
+const cases = manifest.models.flatMap((entry) => entry.generators.map((g) => ({ entry, g })));
+
+describe.skipIf(cases.length === 0)("shipped models in the browser", () => {
+  let worker: RunningWorker;
+  let browser: Browser;
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    worker = await startWorker({ seed: await readShippedSeed(MODELS) });
+    browser = await launch();
+    browser.page.on("requestfinished", async (r) => {
+      const status = (await r.response())?.status();
+      requests.push(`${status} ${new URL(r.url()).pathname}`);
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.stop();
+  });
+
+  it.each(cases.map((c) => [`${c.entry.id} ${c.g.direction}`, c] as const))(
+    "%s matches onnxruntime-node",
+    async (_, { entry, g }) => {
+      const { page } = browser;
+      const variant = pickVariant(g, { provider: "wasm" });
+      if (!variant) throw new Error(`${entry.id} ${g.direction} has no WebAssembly variant`);
+      await openSite(page, `${worker.url}/?model=${entry.id}&dir=${g.direction}`);
+      await pickModel(page, entry.id);
+      await setOptions(page, {
+        engine: "wasm",
+        mode: "fast",
+        workingSize: g.io.recommendedMaxSide,
+      });
+      const photo = await testPhoto(96, 64); // smaller than any working size: no resampling
+      const result = await translate(
+        page,
+        upload(page, "#photo-file", "p.png", "image/png", photo),
+        { timeoutMs: 240_000 },
+      );
+      expect([result.engine, result.dtype]).toEqual(["wasm", variant.dtype]);
+      const file = path.join(MODELS, entry.id, variant.file);
+      const expected = await referenceTranslate(
+        new Uint8Array(readFileSync(file)),
+        photo,
+        g.io.recommendedMaxSide,
+      );
+      const diff = diffRgb(await decodeRgba(result.png), expected);
+      expect(diff.max).toBeLessThanOrEqual(1);
+      expect(diff.changed).toBeLessThan(0.02);
+      // The build's static copy serves it when the build has it (files over 25 MiB never are).
+      if (existsSync(path.join(ROOT, "site/dist/static/models", entry.id, variant.file))) {
+        expect(requests).toContain(`200 /static/models/${entry.id}/${variant.file}`);
+      }
+    },
+    300_000,
+  );
+});
