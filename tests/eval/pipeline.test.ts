@@ -10,6 +10,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { Metric } from "../../models/schema.ts";
 import { evaluateDomain } from "../../training/eval/domain.ts";
 import { loadGenerator } from "../../training/eval/generator.ts";
 import { PSNR_CAP_DB } from "../../training/eval/metrics.ts";
@@ -150,11 +152,21 @@ describe("eval command", () => {
       data,
       "--out",
       out,
+      "--metrics-out",
+      path.join(out, "metrics.json"),
     ]);
     expect(stdout).toMatch(/neg-toy\/AtoB\.fp32\.onnx +\| 5 +\| 0\.0000 ± 0\.0000/);
     const json = JSON.parse(readFileSync(path.join(out, "result.json"), "utf8"));
     expect(json.mode).toBe("paired");
     expect(json.perImage).toHaveLength(5);
+    // The manifest's metrics are the measured means, with both baselines beside them.
+    const metrics = z
+      .array(Metric)
+      .parse(JSON.parse(readFileSync(path.join(out, "metrics.json"), "utf8")));
+    const l1 = metrics.find((m) => m.name === "L1");
+    expect(l1).toMatchObject({ value: 0, better: "lower", on: "5 held-out AtoB pairs of toy" });
+    expect(Object.keys(l1?.baselines ?? {})).toEqual(["identity", "Lab colour transfer"]);
+    expect(l1?.baselines.identity).toBeGreaterThan(0.1);
   });
 
   it("fails clearly on a dataset without pairs or a missing model", async () => {

@@ -2,10 +2,12 @@
  * `npm run eval -- paired|domain --model models/ID/AtoB.fp32.onnx --data datasets/NAME`
  * Prints the quality table, writes <out>/result.json and an HTML report.
  */
+import { renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { evaluateDomain } from "./domain.ts";
 import { type Generator, loadGenerator } from "./generator.ts";
+import { domainMetrics, pairedMetrics } from "./manifest-metrics.ts";
 import { evaluatePaired } from "./paired.ts";
 import { domainReport, pairedReport, saveResult } from "./summary.ts";
 
@@ -16,6 +18,7 @@ interface Opts {
   limit?: number;
   examples: number;
   direction?: "AtoB" | "BtoA";
+  metricsOut?: string;
 }
 
 function positive(v: string): number {
@@ -38,6 +41,10 @@ function withCommon(cmd: Command): Command {
     .option("--out <dir>", "report folder (default: runs/eval/<model or dataset>-<mode>)")
     .option("--limit <n>", "evaluate at most n test images (evenly spread)", positive)
     .option("--examples <n>", "test images shown in the report", positive, 12)
+    .option(
+      "--metrics-out <file>",
+      "also write the first model's scores as manifest metrics (for npm run export -- --metrics)",
+    )
     .addOption(
       new Option(
         "--direction <dir>",
@@ -59,6 +66,12 @@ function outDir(o: Opts, mode: string): string {
   return path.resolve("runs/eval", `${base}${variant}-${mode}`);
 }
 
+function writeMetrics(file: string, metrics: unknown[]): void {
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(metrics, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+  console.log(`metrics for the manifest: ${file}`);
+}
+
 async function run(mode: "paired" | "domain", o: Opts): Promise<void> {
   const started = Date.now();
   const gens = await generators(o);
@@ -76,10 +89,12 @@ async function run(mode: "paired" | "domain", o: Opts): Promise<void> {
       const result = await evaluatePaired(base);
       const report = await pairedReport(dir, result);
       saveResult(dir, { mode, models: o.model, seconds: seconds(), ...report.json });
+      if (o.metricsOut && gens[0]) writeMetrics(o.metricsOut, pairedMetrics(result, gens[0].label));
     } else {
       const result = await evaluateDomain(base);
       const report = await domainReport(dir, result);
       saveResult(dir, { mode, models: o.model, seconds: seconds(), ...report.json });
+      if (o.metricsOut && gens[0]) writeMetrics(o.metricsOut, domainMetrics(result, gens[0].label));
     }
     console.log(
       `\nreport: ${path.relative(process.cwd(), path.join(dir, "index.html"))} (${seconds().toFixed(1)} s)`,
