@@ -69,8 +69,10 @@ export function renderCard(entry: ModelEntry): string {
     "",
     entry.description,
     "",
-    `- A: **${entry.domains.A.name}**: ${entry.domains.A.description}`,
-    `- B: **${entry.domains.B.name}**: ${entry.domains.B.description}`,
+    ...(["A", "B"] as const).map((side) => {
+      const d = entry.domains[side];
+      return `- ${side}: **${d.name}**${d.description ? `: ${d.description}` : ""}`;
+    }),
     "",
     "## Training",
     "",

@@ -149,7 +149,10 @@ export function entryFields(
   const ds = readDatasetJson(dataroot);
   const domain = (flag: string | undefined, side: "A" | "B") => ({
     name: flag ?? previous?.domains[side].name ?? ds?.domains?.[side] ?? side,
-    description: previous?.domains[side].description ?? "",
+    // A short name from the flag; the dataset's longer words become the description.
+    description:
+      previous?.domains[side].description ||
+      (flag && ds?.domains?.[side] !== flag ? (ds?.domains?.[side] ?? "") : ""),
   });
   const fromDataset = licenseFromDataset(ds, dataroot);
   const spdx = f.license ?? previous?.license.spdx ?? fromDataset?.spdx;
