@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  seededRandom,
-  shuffled,
-  splitTrainTest,
-  takeParts,
-} from "../../training/datasets/split.ts";
+import { shuffled, splitTrainTest, takeParts } from "../../training/datasets/split.ts";
+import { seededRandom } from "../../training/util/seeded.ts";
 
 describe("seeded split", () => {
   it("gives the same sequence for the same seed and a different one for another seed", () => {

@@ -7,9 +7,10 @@ import { compareOutputs } from "../../training/export/metrics.ts";
 import { buildOnnx } from "../../training/export/onnx.ts";
 import { DataType, decodeModel, OPSET } from "../../training/export/proto.ts";
 import { quantizeInt8PerChannel } from "../../training/export/quantize.ts";
-import { randomWeights, seededNormal } from "../../training/export/random-weights.ts";
+import { randomWeights } from "../../training/export/random-weights.ts";
 import { buildGenerator } from "../../training/networks/index.ts";
 import type { NetworkSpec } from "../../training/networks/spec.ts";
+import { seededNormal } from "../../training/util/seeded.ts";
 import { onnxChecker } from "./onnx-checker.ts";
 
 /** A tiny U-Net-like spec: covers Concat, LeakyRelu, stride-2 conv and a transposed conv. */

@@ -7,7 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { seededNormal } from "../../training/export/random-weights.ts";
+import { seededNormal } from "../../training/util/seeded.ts";
 
 export interface TensorSpec {
   name: string;

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseManifest } from "../../models/schema.ts";
 import { onnxRunner } from "../../training/export/infer.ts";
 import { buildOnnx } from "../../training/export/onnx.ts";
-import { seededNormal } from "../../training/export/random-weights.ts";
 import { generatorFromStateDict } from "../../training/import/state-dict.ts";
 import { readTorchFile } from "../../training/import/torch-file.ts";
+import { seededNormal } from "../../training/util/seeded.ts";
 import {
   expectedWeights,
   randomTensors,

@@ -3,17 +3,7 @@
  * inputs give the same train/test files on every machine.
  */
 
-/** mulberry32: a tiny 32-bit generator, good enough to shuffle file lists. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../util/seeded.ts";
 
 /** Fisher-Yates on a copy; the input order matters, so sort inputs first. */
 export function shuffled<T>(items: readonly T[], seed: number): T[] {

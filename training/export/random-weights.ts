@@ -4,26 +4,10 @@
  * (`buildOnnx(spec, randomWeights(spec), "fp32")`). Weights ~ normal(0, gain)
  * like the reference's init; biases ~ normal(0, biasStd) so tests see them.
  */
+
 import { type NetworkSpec, paramShapes } from "../networks/spec.ts";
+import { seededNormal } from "../util/seeded.ts";
 import type { Weights } from "./onnx.ts";
-
-/** mulberry32: small, fast, good enough for test weights. */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normal samples (Box-Muller) from a seeded uniform source. */
-export function seededNormal(seed: number): () => number {
-  const u = uniform(seed);
-  return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-}
 
 export function randomWeights(
   spec: NetworkSpec,

@@ -8,8 +8,8 @@ import path from "node:path";
 import sharp, { type OutputInfo } from "sharp";
 import { chwToPixels, pixelsToCHW, roundDownToMultiple } from "../../models/contract.ts";
 import type { Direction } from "../../models/schema.ts";
+import { seededNormal } from "../util/seeded.ts";
 import type { PlanarImage } from "./infer.ts";
-import { seededNormal } from "./random-weights.ts";
 
 const IMAGE_EXT = /\.(jpe?g|png|webp|gif|tiff?|avif)$/i;
 

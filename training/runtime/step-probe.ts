@@ -6,10 +6,12 @@
  * identity), then both discriminators update on the step's fakes. LSGAN, L1
  * cycle and identity losses, Adam (2e-4, beta1 0.5) as in the reference.
  */
+
 import * as tf from "@tensorflow/tfjs-core";
 import { buildDiscriminator, buildGenerator } from "../networks/index.ts";
 import type { NetworkSpec } from "../networks/spec.ts";
 import { forward, initParams, type Ops, type Params } from "../networks/tfjs.ts";
+import { seededNormal } from "../util/seeded.ts";
 
 export interface ProbeOptions {
   ngf: number;
@@ -24,18 +26,6 @@ export interface ProbeOptions {
 
 let instances = 0;
 
-/** Standard normal samples from a small seeded generator (mulberry32 + Box-Muller). */
-function randn(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
-
 export class ProbeStep {
   readonly g: NetworkSpec;
   readonly d: NetworkSpec;
@@ -48,7 +38,7 @@ export class ProbeStep {
     this.ops = o.ops;
     this.g = buildGenerator(`resnet_${o.blocks}blocks`, { ngf: o.ngf });
     this.d = buildDiscriminator("n_layers", { ndf: o.ndf, nLayersD: o.nLayersD });
-    const rand = randn(o.seed);
+    const rand = seededNormal(o.seed);
     const id = instances++;
     const make = (spec: NetworkSpec, name: string) =>
       initParams(spec, 0.02, rand, `probe${id}/${name}/`);
