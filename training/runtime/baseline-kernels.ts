@@ -9,7 +9,7 @@
  * The fast path (wasm-kernels.ts) replaces both and the Slice kernel.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type ConvGeometry, geometryFromAttrs, padOrCrop } from "./conv-grads.ts";
+import { type ConvGeometry, convGradKernels, padOrCrop } from "./conv-grads.ts";
 
 /** s - 1 zeros after every row and column, by concat + reshape. */
 function zeroInsert(t: tf.Tensor4D, [sh, sw]: [number, number]): tf.Tensor4D {
@@ -67,25 +67,4 @@ export function baselineFilterGrad(
   });
 }
 
-export const BASELINE_KERNELS: tf.KernelConfig[] = [
-  {
-    kernelName: tf.Conv2DBackpropFilter,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, attrs }) => {
-      const { x, dy } = inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
-      const { filterShape } = attrs as unknown as { filterShape: [number, number, number, number] };
-      const g = geometryFromAttrs(x.shape, filterShape, attrs);
-      return baselineFilterGrad(x, dy, [filterShape[0], filterShape[1]], g);
-    },
-  },
-  {
-    kernelName: tf.Conv2DBackpropInput,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, attrs }) => {
-      const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
-      const { inputShape } = attrs as unknown as { inputShape: [number, number, number, number] };
-      const g = geometryFromAttrs(inputShape, filter.shape, attrs);
-      return baselineInputGrad(dy, filter, inputShape, g);
-    },
-  },
-];
+export const BASELINE_KERNELS = convGradKernels(baselineFilterGrad, baselineInputGrad);

@@ -274,3 +274,44 @@ export function convFilterGrad(
     return tf.reshape(g2, [kh, kw, ci, co]) as tf.Tensor4D;
   });
 }
+
+type FilterGrad = (
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  kernel: [number, number],
+  g: ConvGeometry,
+) => tf.Tensor4D;
+type InputGrad = (
+  dy: tf.Tensor4D,
+  w: tf.Tensor4D,
+  xShape: readonly [number, number, number, number],
+  g: ConvGeometry,
+) => tf.Tensor4D;
+
+/** The wasm Conv2DBackpropFilter / Conv2DBackpropInput kernels, computed by the given functions. */
+export function convGradKernels(filterGrad: FilterGrad, inputGrad: InputGrad): tf.KernelConfig[] {
+  return [
+    {
+      kernelName: tf.Conv2DBackpropFilter,
+      backendName: "wasm",
+      kernelFunc: ({ inputs, attrs }) => {
+        const { x, dy } = inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
+        const { filterShape } = attrs as unknown as {
+          filterShape: [number, number, number, number];
+        };
+        const g = geometryFromAttrs(x.shape, filterShape, attrs);
+        return filterGrad(x, dy, [filterShape[0], filterShape[1]], g);
+      },
+    },
+    {
+      kernelName: tf.Conv2DBackpropInput,
+      backendName: "wasm",
+      kernelFunc: ({ inputs, attrs }) => {
+        const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
+        const { inputShape } = attrs as unknown as { inputShape: [number, number, number, number] };
+        const g = geometryFromAttrs(inputShape, filter.shape, attrs);
+        return inputGrad(dy, filter, inputShape, g);
+      },
+    },
+  ];
+}

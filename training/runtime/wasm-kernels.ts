@@ -10,31 +10,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { BASELINE_KERNELS } from "./baseline-kernels.ts";
-import { convFilterGrad, convInputGrad, geometryFromAttrs } from "./conv-grads.ts";
+import { convFilterGrad, convGradKernels, convInputGrad } from "./conv-grads.ts";
 import { wasmSliceKernel } from "./wasm-slice.ts";
 
-const KERNELS: tf.KernelConfig[] = [
-  {
-    kernelName: tf.Conv2DBackpropFilter,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, attrs }) => {
-      const { x, dy } = inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
-      const { filterShape } = attrs as unknown as { filterShape: [number, number, number, number] };
-      const g = geometryFromAttrs(x.shape, filterShape, attrs);
-      return convFilterGrad(x, dy, [filterShape[0], filterShape[1]], g);
-    },
-  },
-  {
-    kernelName: tf.Conv2DBackpropInput,
-    backendName: "wasm",
-    kernelFunc: ({ inputs, attrs }) => {
-      const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
-      const { inputShape } = attrs as unknown as { inputShape: [number, number, number, number] };
-      const g = geometryFromAttrs(inputShape, filter.shape, attrs);
-      return convInputGrad(dy, filter, inputShape, g);
-    },
-  },
-];
+const KERNELS = convGradKernels(convFilterGrad, convInputGrad);
 
 /** The library's own kernels that registerWasmKernels replaced, kept for benchmarks. */
 export const replacedWasmKernels = new Map<string, tf.KernelConfig>();
