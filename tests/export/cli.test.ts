@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseManifest } from "../../models/schema.ts";
@@ -13,24 +11,15 @@ import { buildOnnx } from "../../training/export/onnx.ts";
 import { randomWeights } from "../../training/export/random-weights.ts";
 import { buildGenerator } from "../../training/networks/index.ts";
 import { optionsToJson, trainOptionsFromJson } from "../../training/options.ts";
+import { type CliResult, runCli } from "../helpers/cli.ts";
 
-const run = promisify(execFile);
-const repo = path.resolve(import.meta.dirname, "../..");
 const spec = buildGenerator("resnet_6blocks", { ngf: 4 });
 const weightsA = randomWeights(spec, { seed: 11 });
 const weightsB = randomWeights(spec, { seed: 12 });
 let root = "";
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const r = await run(process.execPath, [path.join(repo, "training/export/cli.ts"), ...args], {
-      cwd: root,
-    });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
+function cli(args: string[]): Promise<CliResult> {
+  return runCli("training/export/cli.ts", args, root);
 }
 
 beforeAll(async () => {

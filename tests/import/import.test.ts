@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseManifest } from "../../models/schema.ts";
 import { onnxRunner } from "../../training/export/infer.ts";
@@ -11,6 +9,7 @@ import { buildOnnx } from "../../training/export/onnx.ts";
 import { generatorFromStateDict } from "../../training/import/state-dict.ts";
 import { readTorchFile } from "../../training/import/torch-file.ts";
 import { seededNormal } from "../../training/util/seeded.ts";
+import { type CliResult, runCli } from "../helpers/cli.ts";
 import {
   expectedWeights,
   randomTensors,
@@ -20,8 +19,6 @@ import {
 } from "./checkpoints.ts";
 import { referenceResnet } from "./reference-resnet.ts";
 
-const run = promisify(execFile);
-const repo = path.resolve(import.meta.dirname, "../..");
 let dir = "";
 
 beforeAll(() => {
@@ -33,16 +30,8 @@ function load(file: string) {
   return generatorFromStateDict(readTorchFile(readFileSync(file), file), file);
 }
 
-async function importCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const r = await run(process.execPath, [path.join(repo, "training/import/cli.ts"), ...args], {
-      cwd: dir,
-    });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
+function importCli(args: string[]): Promise<CliResult> {
+  return runCli("training/import/cli.ts", args, dir);
 }
 
 /** ngf 2 / 6 blocks with a transposed (non-contiguous) weight, a float16 storage and an offset view. */
