@@ -50,7 +50,7 @@ async function main(job: Job): Promise<JobResult> {
     model.setInput(tf.randomUniform([...shape], -1, 1), tf.randomUniform([...shape], -1, 1));
     const t0 = performance.now();
     model.optimizeParameters();
-    model.losses(); // waits for the step to finish on asynchronous backends
+    await model.losses(); // waits for the step to finish on asynchronous backends
     if (i >= job.warmup) seconds.push((performance.now() - t0) / 1000);
   }
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;

@@ -70,7 +70,7 @@ const flag = (help: string): Def<boolean> => ({
   parse: (v) => (typeof v === "boolean" ? v : fail(`expected true or false, got "${v}"`)),
 });
 
-const BACKENDS = ["auto", "tensorflow", "wasm", "cpu"] as const satisfies readonly BackendChoice[];
+const BACKENDS = ["auto", "tensorflow", "webgpu", "wasm", "cpu"] as const satisfies readonly BackendChoice[];
 export const PREPROCESS = [
   "resize_and_crop",
   "crop",
@@ -87,7 +87,7 @@ const COMMON = {
   backend: choice(
     BACKENDS,
     "auto",
-    "TensorFlow.js backend; auto tries tfjs-node-gpu, tfjs-node, wasm, cpu",
+    "TensorFlow.js backend; auto tries tfjs-node-gpu, tfjs-node, wasm, cpu; webgpu runs on any Vulkan/Metal/D3D12 GPU (Dawn)",
   ),
   epoch: str("latest", "checkpoint to load: latest, an epoch number or iter_N"),
 };

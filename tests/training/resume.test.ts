@@ -118,7 +118,7 @@ describe("resume", () => {
     ).rejects.toThrow(/--ngf 8 differs from the checkpoint's 4/);
   });
 
-  it("keeps the live tensor count flat across iterations", () => {
+  it("keeps the live tensor count flat across iterations", async () => {
     const o = parseTrainOptions(args("flat")).options;
     const model = new CycleGAN(o, runtime.ops);
     const counts: number[] = [];
@@ -128,7 +128,7 @@ describe("resume", () => {
         tf.randomUniform([1, 32, 32, 3], -1, 1),
       );
       model.optimizeParameters();
-      const losses = model.losses();
+      const losses = await model.losses();
       expect(Object.values(losses).every(Number.isFinite)).toBe(true);
       counts.push(tf.memory().numTensors);
     }

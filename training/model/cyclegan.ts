@@ -171,10 +171,14 @@ export class CycleGAN {
     }
   }
 
-  /** Loss values of the last step (or zeros before the first). */
-  losses(): Record<LossName, number> {
+  /**
+   * Loss values of the last step (or zeros before the first). Asynchronous:
+   * a GPU backend cannot read back synchronously in Node, and waiting here
+   * also waits for the step's queued work.
+   */
+  async losses(): Promise<Record<LossName, number>> {
     const out = {} as Record<LossName, number>;
-    for (const name of LOSS_NAMES) out[name] = this.lossTensors[name]?.dataSync()[0] ?? 0;
+    for (const name of LOSS_NAMES) out[name] = (await this.lossTensors[name]?.data())?.[0] ?? 0;
     return out;
   }
 

@@ -188,7 +188,7 @@ export async function train(
         stepsThisSession++;
         const it = counters.totalIters;
         if (it % o.print_freq === 0) {
-          const losses = model.losses();
+          const losses = await model.losses();
           const seconds = wallBefore + (performance.now() - started) / 1000;
           await log.append({
             iter: it,

@@ -5,6 +5,9 @@
  * auto: @tensorflow/tfjs-node-gpu, then @tensorflow/tfjs-node (optional peer
  * dependencies: their install downloads libtensorflow), then WebAssembly
  * (SIMD; threads where the platform allows), then the pure-JS CPU backend.
+ * webgpu (asked for by name only: a software adapter is slower than wasm)
+ * runs @tensorflow/tfjs-backend-webgpu on Dawn (the `webgpu` package) in
+ * Node, or on the page's navigator.gpu in a browser.
  */
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -15,14 +18,15 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type Ops, referenceOps } from "../networks/tfjs.ts";
 import { trainingOps } from "./ops.ts";
 import { registerWasmKernels } from "./wasm-kernels.ts";
+import { loadWebgpu } from "./webgpu.ts";
 
-export const BACKEND_CHOICES = ["auto", "tensorflow", "wasm", "cpu"] as const;
+export const BACKEND_CHOICES = ["auto", "tensorflow", "webgpu", "wasm", "cpu"] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface Runtime {
   /** Human-readable, e.g. "wasm (SIMD, 1 thread)". */
   name: string;
-  /** The tfjs backend name now active: "tensorflow", "wasm" or "cpu". */
+  /** The tfjs backend name now active: "tensorflow", "webgpu", "wasm" or "cpu". */
   backend: string;
   ops: Ops;
 }
@@ -86,6 +90,8 @@ function loaders(kind: Exclude<BackendChoice, "auto">, o: Required<BackendOption
         () => loadNative("@tensorflow/tfjs-node-gpu"),
         () => loadNative("@tensorflow/tfjs-node"),
       ];
+    case "webgpu":
+      return [loadWebgpu];
     case "wasm":
       return [() => loadWasm(o.kernels)];
     case "cpu":

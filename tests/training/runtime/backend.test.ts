@@ -65,7 +65,7 @@ describe("initBackend", () => {
 
   it("rejects unknown backends with the valid names", async () => {
     await expect(initBackend("webgl" as BackendChoice)).rejects.toThrow(
-      /Should be one of: auto, tensorflow, wasm, cpu/,
+      /Should be one of: auto, tensorflow, webgpu, wasm, cpu/,
     );
   });
 });
