@@ -18,7 +18,7 @@ export const VARIANTS = ["before", "after"] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 export interface Job {
-  backend: "tensorflow" | "wasm" | "cpu";
+  backend: "tensorflow" | "webgpu" | "wasm" | "cpu";
   variant: Variant;
   size: number;
   ngf: number;
@@ -33,6 +33,8 @@ export interface JobResult {
   seconds: number[];
   peakRssMiB: number;
   wasmHeapMiB: number | null;
+  /** GPU memory the webgpu backend held at the end (its buffer pool keeps the peak). */
+  gpuMiB: number | null;
 }
 
 async function main(job: Job): Promise<JobResult> {
@@ -54,12 +56,14 @@ async function main(job: Job): Promise<JobResult> {
     if (i >= job.warmup) seconds.push((performance.now() - t0) / 1000);
   }
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
+  const gpu = (tf.memory() as { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU;
   model.dispose();
   return {
     backendName: runtime.name,
     seconds,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     wasmHeapMiB: heap ? heap.byteLength / 2 ** 20 : null,
+    gpuMiB: gpu === undefined ? null : gpu / 2 ** 20,
   };
 }
 

@@ -8,26 +8,21 @@
  * time limit, so a slow backend at a big size reports a timeout instead of
  * holding the run for hours.
  *
- * Effective GFLOP/s counts one iteration as 2 x (18 MACs_G + 12 MACs_D):
- * G step: 6 generator passes (fake, rec, idt for both sides), forward plus
- * input and weight gradients (3x), and 2 discriminator passes forward plus
- * input gradient (2x); D step: 4 discriminator passes forward plus weight
- * gradient (2x). MACs from training/networks countMacs at the image size.
+ * Effective GFLOP/s: 2 x the multiply-adds of one iteration (bench/train-macs.ts) / seconds.
  */
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { buildDiscriminator, buildGenerator } from "../training/networks/index.ts";
-import { countMacs } from "../training/networks/spec.ts";
 import { type Row, writeReport } from "./report.ts";
 import { type Job, type JobResult, VARIANTS, type Variant } from "./train-job.ts";
+import { itersMacs } from "./train-macs.ts";
 
 const SIZES = [
   { size: 64, ngf: 16, blocks: 6 },
   { size: 128, ngf: 32, blocks: 6 },
   { size: 256, ngf: 64, blocks: 9 },
 ] as const;
-const BACKENDS = ["tensorflow", "wasm", "cpu"] as const;
+const BACKENDS = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
 
 function inChild(job: Job, limitS: number): Promise<JobResult | string> {
   return new Promise((resolve) => {
@@ -59,12 +54,6 @@ function inChild(job: Job, limitS: number): Promise<JobResult | string> {
       }
     });
   });
-}
-
-function itersMacs(size: number, ngf: number, blocks: number): number {
-  const g = buildGenerator(`resnet_${blocks}blocks`, { ngf });
-  const d = buildDiscriminator("basic", { ndf: 64, nLayersD: 3 });
-  return 18 * countMacs(g, size, size) + 12 * countMacs(d, size, size);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -119,7 +108,7 @@ export async function run(args: string[]): Promise<void> {
         row[`${variant} it/s`] = 1 / sec;
         row[`${variant} GFLOP/s`] = (2 * itersMacs(s.size, s.ngf, s.blocks)) / sec / 1e9;
         row[`${variant} RSS MiB`] = r.peakRssMiB;
-        row[`${variant} heap MiB`] = r.wasmHeapMiB;
+        row[`${variant} heap MiB`] = r.wasmHeapMiB ?? r.gpuMiB;
       }
       const b = row["before s/it"];
       const a = row["after s/it"];
@@ -133,7 +122,7 @@ export async function run(args: string[]): Promise<void> {
   }
   notes.push(
     "before: the runtime's baseline set (plain tfjs ops, library kernels, simple wasm gradient fixes); after: the runtime's ops and kernels (what npm run train uses)",
-    "GFLOP/s: 2 x (18 MACs_G + 12 MACs_D) per iteration (see bench/train.ts); heap: the wasm memory after the run (it only grows, so it is the peak)",
+    "GFLOP/s: 2 x (18 MACs_G + 12 MACs_D) per iteration (bench/train-macs.ts); heap: the wasm memory after the run (it only grows, so it is the peak), or for webgpu the GPU memory its buffer pool holds",
     `median of ${iters} iteration(s) after ${warmup} warm-up, batch 1, random images; each cell its own process`,
   );
   writeReport({

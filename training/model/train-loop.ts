@@ -42,6 +42,8 @@ export interface TrainHooks {
   progress?: boolean;
   /** Where messages go when there is no bar (default: stderr). */
   print?: (line: string) => void;
+  /** Called after each iteration's logging and saving (benchmarks time iterations with it). */
+  onIteration?: (iteration: number) => void;
 }
 
 export interface TrainResult {
@@ -211,6 +213,7 @@ export async function train(
           await page();
         }
         if (it % o.save_latest_freq === 0) await save(o.save_by_iter ? `iter_${it}` : undefined);
+        hooks.onIteration?.(it);
       }
       if (counters.epoch % o.save_epoch_freq === 0) {
         // Saved as "the next epoch, at its start", so a resume begins there.
