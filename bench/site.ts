@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 /**
  * `npm run bench:site [-- --quick | --models shipped,ngf64,ngf32 --sizes 256,512 --runs 5 --warmup 1
- *   --engines wasm,webgpu --software-webgpu]`
+ *   --engines wasm,webgpu --software-webgpu | --gpu]`
  *
  * The site in headless Chromium, served by the real worker on 127.0.0.1:
  * - first view: scripts and bytes of JavaScript (raw, gzip, brotli);
@@ -12,7 +12,9 @@
  * Models: the shipped generators plus the reference sizes (ngf 64 / 9 blocks,
  * ngf 32 / 6 blocks) with random weights. WebGPU on a software adapter
  * (SwiftShader) is 100-300x slower than wasm and is skipped unless
- * --software-webgpu is given.
+ * --software-webgpu is given. --gpu is for a machine with a real GPU
+ * (scripts/bench-gpu.sh): Chromium runs WebGPU on Vulkan, and a missing or
+ * software adapter is an error instead of a skipped row.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
@@ -29,12 +31,17 @@ import { type Row, writeReport } from "./report.ts";
 import { type BenchModel, benchModels, MODEL_SETS, type ModelSet } from "./site-models.ts";
 import { measureInPage, median, weighFirstView } from "./site-page.ts";
 
+/** Chromium on Linux: WebGPU on the GPU's Vulkan driver, headless, whatever the blocklist says. */
+const GPU_FLAGS = ["--enable-features=Vulkan", "--use-angle=vulkan", "--ignore-gpu-blocklist"];
+
 interface Settings {
   sizes: number[];
   runs: number;
   warmup: number;
   engines: ("wasm" | "webgpu")[];
   softwareWebgpu: boolean;
+  /** Require a hardware adapter, with the Chromium flags that give one on Linux. */
+  gpu: boolean;
   quick: boolean;
   models: ModelSet[];
 }
@@ -49,6 +56,7 @@ function parse(args: string[]): Settings {
       warmup: { type: "string" },
       engines: { type: "string", default: "wasm,webgpu" },
       "software-webgpu": { type: "boolean", default: false },
+      gpu: { type: "boolean", default: false },
       models: { type: "string" },
     },
   });
@@ -57,6 +65,8 @@ function parse(args: string[]): Settings {
     if (e !== "wasm" && e !== "webgpu")
       throw new Error(`Unsupported engine "${e}". Should be one of: wasm, webgpu.`);
   }
+  if (values.gpu && !engines.includes("webgpu"))
+    throw new Error("--gpu measures WebGPU: keep webgpu in --engines");
   const quick = values.quick ?? false;
   const known = ["shipped", ...Object.keys(MODEL_SETS)];
   const models = (values.models ?? (quick ? "tiny" : "shipped,ngf64,ngf32"))
@@ -75,6 +85,7 @@ function parse(args: string[]): Settings {
     warmup: Number(values.warmup ?? 1),
     engines: engines as Settings["engines"],
     softwareWebgpu: values["software-webgpu"] ?? false,
+    gpu: values.gpu ?? false,
     quick,
     models: models as ModelSet[],
   };
@@ -146,6 +157,11 @@ async function webgpuUsable(
         }
       : null;
   });
+  if (s.gpu && (!info || info.fallback))
+    throw new Error(
+      `--gpu: Chromium found ${info ? `only a software adapter (${info.name})` : "no WebGPU adapter"}; ` +
+        "check the GPU's Vulkan driver (vulkaninfo --summary) and that Chromium may use the GPU",
+    );
   if (!info)
     return { ok: false, shaderF16: false, note: "WebGPU skipped: no adapter in this Chromium" };
   if (info.fallback && !s.softwareWebgpu) {
@@ -233,7 +249,7 @@ export async function run(args: string[]): Promise<void> {
     }
     const browser = await launch({
       webgpu: s.engines.includes("webgpu"),
-      extraArgs: ["--enable-blink-features=ForceEagerMeasureMemory"],
+      extraArgs: ["--enable-blink-features=ForceEagerMeasureMemory", ...(s.gpu ? GPU_FLAGS : [])],
     });
     browserVersion = browser.context.browser()?.version() ?? "";
     try {
