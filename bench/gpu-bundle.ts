@@ -54,8 +54,13 @@ export async function bundleGpuRun(
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   await build({
-    entryPoints: [path.join(ROOT, "bench", "gpu-train.ts")],
-    outfile: path.join(out, "run.mjs"),
+    entryPoints: {
+      run: path.join(ROOT, "bench", "gpu-train.ts"),
+      // the second thread of a wasm step (training/model/two-workers.ts)
+      "side-worker": path.join(ROOT, "training", "model", "side-worker.ts"),
+    },
+    outdir: out,
+    outExtension: { ".js": ".mjs" },
     bundle: true,
     platform: "node",
     format: "esm",

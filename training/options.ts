@@ -70,7 +70,13 @@ const flag = (help: string): Def<boolean> => ({
   parse: (v) => (typeof v === "boolean" ? v : fail(`expected true or false, got "${v}"`)),
 });
 
-const BACKENDS = ["auto", "tensorflow", "webgpu", "wasm", "cpu"] as const satisfies readonly BackendChoice[];
+const BACKENDS = [
+  "auto",
+  "tensorflow",
+  "webgpu",
+  "wasm",
+  "cpu",
+] as const satisfies readonly BackendChoice[];
 export const PREPROCESS = [
   "resize_and_crop",
   "crop",
@@ -113,6 +119,11 @@ export const TRAIN_OPTIONS = {
   init_gain: float(0.02, "std of the normal(0, init_gain) weight init"),
   serial_batches: flag("take B images in order instead of a random B for each A"),
   prefetch: int(4, "images decoded ahead of the training step (the reference's --num_threads)", 1),
+  threads: choice(
+    ["auto", "1", "2"] as const,
+    "auto",
+    "CPU threads per step on wasm: 2 runs the A and B halves of each step on two cores; auto: 2 with 2+ cores",
+  ),
   batch_size: int(1, "images per step", 1),
   load_size: int(286, "scale images to this size", 1),
   crop_size: int(256, "then crop to this size", 4),

@@ -43,5 +43,20 @@ describe("GPU training bundle", () => {
     expect(report.rows[0]["it/s"]).toBeGreaterThan(0);
     expect(report.rows[0]["GPU MiB"]).toBeGreaterThan(0);
     expect(report.machine.cores).toBeGreaterThan(0);
+
+    // the CPU comparison on the same machine: wasm, two workers per step
+    const cpu = spawnSync(
+      run,
+      ["--backend", "wasm", "--size", "32", "--ngf", "4", "--iters", "1", "--warmup", "1"],
+      {
+        cwd: "/",
+        env: { PATH: "/usr/bin:/bin", HOME: elsewhere },
+        encoding: "utf8",
+        timeout: 120_000,
+      },
+    );
+    expect(cpu.status, cpu.stderr.slice(-2000)).toBe(0);
+    expect(cpu.stderr).toMatch(/step: two workers/);
+    expect(cpu.stdout).toMatch(/\| wasm \(SIMD, 1 thread\) +\| 32 +\|/);
   }, 420_000);
 });

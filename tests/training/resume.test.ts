@@ -44,6 +44,8 @@ const args = (name: string, more: string[] = []) => [
     "4",
   ],
   ...["--load_size", "36", "--crop_size", "32", "--pool_size", "3", "--seed", "11"],
+  // two workers per step: the split of the model across threads must resume exactly too
+  ...["--threads", "2"],
   ...[
     "--n_epochs",
     "1",

@@ -51,6 +51,31 @@ export type ModelOptions = Pick<
 >;
 
 const NETS = ["G_A", "G_B", "D_A", "D_B"] as const satisfies readonly NetName[];
+/** A half of the model in two-worker training: side A = the A cycle, idt_A and D_A. */
+export type Side = "A" | "B";
+
+/** What each side owns in two-worker training. */
+export const SIDES = {
+  A: {
+    D: "D_A",
+    pool: "poolB",
+    visuals: ["fake_B", "rec_A"],
+    losses: ["D_A", "G_A", "cycle_A", "idt_A"],
+  },
+  B: {
+    D: "D_B",
+    pool: "poolA",
+    visuals: ["fake_A", "rec_B"],
+    losses: ["D_B", "G_B", "cycle_B", "idt_B"],
+  },
+} as const satisfies Record<
+  string,
+  { D: NetName; pool: "poolA" | "poolB"; visuals: VisualName[]; losses: LossName[] }
+>;
+
+export function disposeGrads(grads: GradGroups): void {
+  for (const m of Object.values(grads)) for (const g of m.values()) g.dispose();
+}
 /** tf.Variable names are global to the engine: each model instance gets its own prefix. */
 let instances = 0;
 
@@ -121,53 +146,98 @@ export class CycleGAN {
 
   /** One CycleGAN step: update G_A and G_B (D fixed), then D_A and D_B on pooled fakes. */
   optimizeParameters(): void {
-    const { A: realA, B: realB } = this.requireInput();
+    this.requireInput();
     this.disposeStep();
+    this.applyGrads(this.optG, this.gradients(this.generatorParts(), ["G_A", "G_B"]));
+    this.updateDiscriminators(["A", "B"]);
+  }
+
+  /**
+   * Two-worker training (training/model/two-workers.ts) splits a step by
+   * side: side A runs the A cycle and idt_A and updates D_A, side B the rest.
+   * This is side `side`'s share of the generator gradients; the caller sums
+   * both shares and gives the sum to applyGenerator on each worker.
+   */
+  generatorGradients(side: Side): GradGroups {
+    this.requireInput();
+    this.disposeStep();
+    return this.gradients(this.generatorParts(side), ["G_A", "G_B"]);
+  }
+
+  /** Adam on the generators with gradients summed over both sides; then this side's D update. */
+  finishSide(side: Side, grads: GradGroups): void {
+    this.applyGrads(this.optG, grads);
+    this.updateDiscriminators([side]);
+  }
+
+  /**
+   * The G objective's terms, in order: A cycle, B cycle, idt_A, idt_B (or one
+   * side's two). It is a sum, so its gradient is summed over these smaller
+   * passes, each holding fewer activations on the tape; the forward work is
+   * the same as one pass.
+   */
+  private generatorParts(side?: Side): (() => tf.Scalar)[] {
+    const { A: realA, B: realB } = this.requireInput();
     const o = this.o;
     const gan = (pred: tf.Tensor, real: boolean) => ganLoss(pred, real, o.gan_mode);
     const idtA = o.lambda_B * o.lambda_identity;
     const idtB = o.lambda_A * o.lambda_identity;
-    // The G objective is a sum, so its gradient is summed over smaller passes, each
-    // holding fewer activations on the tape; the forward work is the same as one pass.
-    const parts: (() => tf.Scalar)[] = [
-      () => {
+    const cycle: Record<Side, () => tf.Scalar> = {
+      A: () => {
         const fakeB = this.keepVisual("fake_B", this.G("G_A", realA));
         const recA = this.keepVisual("rec_A", this.G("G_B", fakeB));
         // G_A = (D_A(G_A(A)) - 1)^2 (lsgan); cycle_A = lambda_A * |G_B(G_A(A)) - A|
         const adv = this.keepLoss("G_A", gan(this.D("D_A", fakeB), true));
         return tf.add(adv, this.keepLoss("cycle_A", tf.mul(l1(recA, realA), o.lambda_A)));
       },
-      () => {
+      B: () => {
         const fakeA = this.keepVisual("fake_A", this.G("G_B", realB));
         const recB = this.keepVisual("rec_B", this.G("G_A", fakeA));
         // G_B = (D_B(G_B(B)) - 1)^2 (lsgan); cycle_B = lambda_B * |G_A(G_B(B)) - B|
         const adv = this.keepLoss("G_B", gan(this.D("D_B", fakeA), true));
         return tf.add(adv, this.keepLoss("cycle_B", tf.mul(l1(recB, realB), o.lambda_B)));
       },
-    ];
-    if (o.lambda_identity > 0) {
-      // idt_A = lambda_B * lambda_idt * |G_A(B) - B|; idt_B = lambda_A * lambda_idt * |G_B(A) - A|
-      parts.push(() => this.keepLoss("idt_A", tf.mul(l1(this.G("G_A", realB), realB), idtA)));
-      parts.push(() => this.keepLoss("idt_B", tf.mul(l1(this.G("G_B", realA), realA), idtB)));
-    } else {
-      this.lossTensors.idt_A = tf.keep(tf.scalar(0));
-      this.lossTensors.idt_B = tf.keep(tf.scalar(0));
-    }
-    this.step(this.optG, parts, ["G_A", "G_B"]);
+    };
+    // idt_A = lambda_B * lambda_idt * |G_A(B) - B|; idt_B = lambda_A * lambda_idt * |G_B(A) - A|
+    const identity: Record<Side, () => tf.Scalar> = {
+      A: () => this.keepLoss("idt_A", tf.mul(l1(this.G("G_A", realB), realB), idtA)),
+      B: () => this.keepLoss("idt_B", tf.mul(l1(this.G("G_B", realA), realA), idtB)),
+    };
+    const sides: Side[] = side ? [side] : ["A", "B"];
+    const parts = sides.map((s) => cycle[s]);
+    if (o.lambda_identity > 0) parts.push(...sides.map((s) => identity[s]));
+    else for (const s of sides) this.lossTensors[`idt_${s}`] = tf.keep(tf.scalar(0));
+    return parts;
+  }
 
-    // D sees the fakes made before G's update, through the history pools.
-    const { fake_B: fakeB, fake_A: fakeA } = this.kept as Visuals;
-    const pooledB = this.poolB.query(fakeB);
-    const pooledA = this.poolA.query(fakeA);
+  /**
+   * D_A (side A) and/or D_B (side B) on the fakes made before G's update,
+   * through the history pools. Both pools draw from one random stream, B's
+   * pool first; a side that does not hold a pool still advances it.
+   */
+  private updateDiscriminators(sides: Side[]): void {
+    const { A: realA, B: realB } = this.requireInput();
+    const { fake_B: fakeB, fake_A: fakeA } = this.kept;
+    const parts: (() => tf.Scalar)[] = [];
+    const nets: NetName[] = [];
+    const pooled: tf.Tensor4D[] = [];
     try {
-      this.step(
-        this.optD,
-        [() => this.backwardD("D_A", realB, pooledB), () => this.backwardD("D_B", realA, pooledA)],
-        ["D_A", "D_B"],
-      );
+      if (sides.includes("A")) {
+        const p = this.poolB.query(fakeB as tf.Tensor4D);
+        pooled.push(p);
+        parts.push(() => this.backwardD("D_A", realB, p));
+        nets.push("D_A");
+      } else this.poolB.advance(realA.shape[0]);
+      if (sides.includes("B")) {
+        const p = this.poolA.query(fakeA as tf.Tensor4D);
+        pooled.push(p);
+        parts.push(() => this.backwardD("D_B", realA, p));
+        nets.push("D_B");
+      } else this.poolA.advance(realB.shape[0]);
+      // One Adam for both discriminators: a side's step leaves the other's weights as they are.
+      this.applyGrads(this.optD, this.gradients(parts, nets));
     } finally {
-      pooledA.dispose();
-      pooledB.dispose();
+      for (const p of pooled) p.dispose();
     }
   }
 
@@ -196,6 +266,33 @@ export class CycleGAN {
       fake_A: k.fake_A,
       rec_B: k.rec_B,
     };
+  }
+
+  /**
+   * Two-worker training: take the other side's last losses and (if given)
+   * visuals, owning them, so losses() and visuals() show both sides.
+   */
+  adoptSide(side: Side, visuals: tf.Tensor4D[], losses: number[]): void {
+    const own = SIDES[side];
+    own.visuals.forEach((name, i) => {
+      const t = visuals[i];
+      if (!t) return;
+      this.kept[name]?.dispose();
+      this.kept[name] = t;
+    });
+    own.losses.forEach((name, i) => {
+      this.lossTensors[name]?.dispose();
+      this.lossTensors[name] = tf.keep(tf.scalar(losses[i] as number));
+    });
+  }
+
+  /** Side `side`'s visuals of the last step (two-worker training), still owned by the model. */
+  sideVisuals(side: Side): tf.Tensor4D[] {
+    return SIDES[side].visuals.map((name) => {
+      const t = this.kept[name];
+      if (!t) throw new Error(`no ${name} yet: run a step first`);
+      return t;
+    });
   }
 
   setLearningRate(lr: number): void {
@@ -228,8 +325,17 @@ export class CycleGAN {
     return this.keepLoss(net, tf.mul(tf.add(lossReal, lossFake), 0.5));
   }
 
-  /** Sum the gradients of `parts` over the parameters of `nets`, then take one Adam step. */
-  private step(opt: Adam, parts: (() => tf.Scalar)[], nets: NetName[]): void {
+  /** One Adam step with `grads`, which it then frees. */
+  private applyGrads(opt: Adam, grads: GradGroups): void {
+    try {
+      opt.apply(grads);
+    } finally {
+      disposeGrads(grads);
+    }
+  }
+
+  /** The gradients of the sum of `parts` over the parameters of `nets`, summed pass by pass. */
+  private gradients(parts: (() => tf.Scalar)[], nets: NetName[]): GradGroups {
     const vars = nets.flatMap((n) => [...this.nets[n].values()]);
     const grads: GradGroups = Object.fromEntries(nets.map((n) => [n, new Map()]));
     try {
@@ -247,9 +353,10 @@ export class CycleGAN {
           }
         }
       }
-      opt.apply(grads);
-    } finally {
-      for (const m of Object.values(grads)) for (const g of m.values()) g.dispose();
+      return grads;
+    } catch (e) {
+      disposeGrads(grads);
+      throw e;
     }
   }
 

@@ -20,6 +20,8 @@ export class ImagePool {
   private readonly rand: PoolRandom;
   /** Stored images, each [1, h, w, c], owned by the pool. */
   private stored: tf.Tensor4D[] = [];
+  /** How full the pool is; equals stored.length unless another worker holds the images (advance). */
+  private count = 0;
 
   constructor(size: number, rand: PoolRandom) {
     this.size = size;
@@ -33,8 +35,9 @@ export class ImagePool {
     for (let i = 0; i < batch.shape[0]; i++) {
       // kept: a stored image must outlive any tf.tidy the caller runs this in
       const image = tf.keep(tf.slice(batch, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D);
-      if (this.stored.length < this.size) {
+      if (this.count < this.size) {
         this.stored.push(image);
+        this.count++;
         out.push(tf.clone(image));
       } else if (this.rand.random() > 0.5) {
         const j = this.rand.int(this.size);
@@ -49,6 +52,19 @@ export class ImagePool {
     return result;
   }
 
+  /**
+   * Apply the pool's rule to `n` images without keeping any: in two-worker
+   * training the other worker holds this pool, and both draw from one random
+   * stream, which this keeps in step.
+   */
+  advance(n: number): void {
+    if (this.size === 0) return;
+    for (let i = 0; i < n; i++) {
+      if (this.count < this.size) this.count++;
+      else if (this.rand.random() > 0.5) this.rand.int(this.size);
+    }
+  }
+
   /** The stored images (for checkpoints); still owned by the pool. */
   images(): readonly tf.Tensor4D[] {
     return this.stored;
@@ -58,11 +74,13 @@ export class ImagePool {
   restore(images: tf.Tensor4D[]): void {
     this.dispose();
     this.stored = images.slice(0, this.size);
+    this.count = this.stored.length;
     for (const t of images.slice(this.size)) t.dispose();
   }
 
   dispose(): void {
     for (const t of this.stored) t.dispose();
     this.stored = [];
+    this.count = 0;
   }
 }

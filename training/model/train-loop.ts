@@ -8,6 +8,7 @@
  * exactly as if it had never stopped.
  */
 import { access, mkdir } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { modelTensors, restoreModel } from "../checkpoint/model-io.ts";
@@ -30,6 +31,7 @@ import { Progress } from "../report/progress.ts";
 import { initBackend, type Runtime } from "../runtime/backend.ts";
 import { CycleGAN, LOSS_NAMES } from "./cyclegan.ts";
 import { lrFactor } from "./schedule.ts";
+import { WorkerPair } from "./two-workers.ts";
 
 export interface TrainHooks {
   /** A backend already initialised (tests, benchmarks); otherwise --backend is loaded. */
@@ -65,6 +67,17 @@ function resumeOptions(saved: TrainOptions, parsed: Parsed<TrainOptions>): Train
     merged[key] = given;
   }
   return Object.freeze({ ...merged, continue_train: true }) as TrainOptions;
+}
+
+/** Two workers per step (two-workers.ts) where they pay: wasm runs one thread per instance. */
+function stepThreads(o: TrainOptions, runtime: Runtime): 1 | 2 {
+  if (runtime.backend !== "wasm") {
+    if (o.threads === "2")
+      throw new Error(`--threads 2 needs the wasm backend, not ${runtime.name}`);
+    return 1;
+  }
+  if (o.threads === "auto") return availableParallelism() >= 2 ? 2 : 1;
+  return o.threads === "2" ? 2 : 1;
 }
 
 function stack(images: Image[]): tf.Tensor4D {
@@ -107,8 +120,13 @@ export async function train(
   say(`backend: ${runtime.name}`);
   const ds = await UnalignedDataset.open(o, (file, why) => say(`skipping ${file}: ${why}`));
   const model = new CycleGAN(o, runtime.ops);
+  let pair: WorkerPair | null = null;
   try {
     if (resume) await restoreModel(model, resume);
+    if (stepThreads(o, runtime) === 2) {
+      pair = await WorkerPair.start(model, o, "wasm", runtime.kernels);
+      say("step: two workers (A and B halves of each step on two cores)");
+    }
     await mkdir(path.join(runDir, IMAGES_DIR), { recursive: true });
     await writeRunOptions(runDir, o);
     const counters: Counters = resume
@@ -153,6 +171,7 @@ export async function train(
     let savedAt = resume ? counters.totalIters : -1;
     /** Save with counters `c` (default: where the run is now). */
     const save = async (keepAs?: string, c: Counters = counters) => {
+      await pair?.sync(true);
       await saveCheckpoint({ runDir, tensors: modelTensors(model), state: state(c), keepAs });
       savedAt = c.totalIters;
       bar.resetClock();
@@ -183,13 +202,16 @@ export async function train(
         o.prefetch,
       )) {
         if (stopNow()) break training;
-        model.setInput(stack(batch.samples.map((s) => s.A)), stack(batch.samples.map((s) => s.B)));
-        model.optimizeParameters();
+        const [A, B] = [stack(batch.samples.map((s) => s.A)), stack(batch.samples.map((s) => s.B))];
+        model.setInput(A, B);
+        if (pair) await pair.optimize(A, B);
+        else model.optimizeParameters();
         counters.totalIters++;
         counters.epochIter = batch.next;
         stepsThisSession++;
         const it = counters.totalIters;
         if (it % o.print_freq === 0) {
+          await pair?.sync(false);
           const losses = await model.losses();
           const seconds = wallBefore + (performance.now() - started) / 1000;
           await log.append({
@@ -205,6 +227,7 @@ export async function train(
           bar.tick(it, counters.epoch, lastEpoch, text);
         } else bar.tick(it, counters.epoch, lastEpoch);
         if (it % o.display_freq === 0) {
+          await pair?.sync(true);
           await writeGrid(
             model.visuals(),
             path.join(runDir, IMAGES_DIR, gridName(counters.epoch, it)),
@@ -229,6 +252,7 @@ export async function train(
     return { runDir, options: o, counters: state(counters).counters, backend: runtime.name };
   } finally {
     bar.stop();
+    await pair?.close();
     model.dispose();
   }
 }

@@ -29,6 +29,8 @@ export interface Runtime {
   /** The tfjs backend name now active: "tensorflow", "webgpu", "wasm" or "cpu". */
   backend: string;
   ops: Ops;
+  /** The kernel set it was started with (a worker thread starts the same one). */
+  kernels: "fast" | "baseline";
 }
 
 const TFJS_VERSION = "4.22.0";
@@ -139,6 +141,7 @@ export async function initBackend(
         name: baseline ? `${name}, baseline kernels` : name,
         backend: tf.getBackend(),
         ops: baseline ? referenceOps : trainingOps,
+        kernels: o.kernels,
       };
     }
   }

@@ -1,0 +1,88 @@
+/**
+ * The worker of two-worker training (two-workers.ts): side B of every step
+ * on its own TensorFlow.js backend and copy of the model.
+ */
+import { parentPort } from "node:worker_threads";
+import type * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../runtime/backend.ts";
+import { CycleGAN, SIDES } from "./cyclegan.ts";
+import {
+  addGrads,
+  assignVariables,
+  type FromWorker,
+  modelVariables,
+  pack,
+  packGrads,
+  packVariables,
+  type ToWorker,
+  unpack,
+} from "./two-workers.ts";
+
+const port = parentPort;
+if (!port) throw new Error("side-worker.ts runs as a worker thread");
+const send = (m: FromWorker) => port.postMessage(m);
+
+const inbox: ToWorker[] = [];
+let waiting: ((m: ToWorker) => void) | null = null;
+port.on("message", (m: ToWorker) => {
+  if (waiting) {
+    const w = waiting;
+    waiting = null;
+    w(m);
+  } else inbox.push(m);
+});
+const next = (): Promise<ToWorker> =>
+  inbox.length > 0
+    ? Promise.resolve(inbox.shift() as ToWorker)
+    : new Promise((resolve) => {
+        waiting = resolve;
+      });
+
+let model: CycleGAN | null = null;
+
+async function handle(m: ToWorker): Promise<void> {
+  if (m.type === "init") {
+    const runtime = await initBackend(m.backend, { kernels: m.kernels });
+    model = new CycleGAN(m.options, runtime.ops);
+    assignVariables(modelVariables(model), m.state.variables);
+    model.poolA.restore(m.state.pools.A.map((p) => unpack(p) as tf.Tensor4D));
+    model.poolB.restore(m.state.pools.B.map((p) => unpack(p) as tf.Tensor4D));
+    model.rng.restore(m.state.rng);
+    model.optG.step = m.state.adamStepG;
+    model.optD.step = m.state.adamStepD;
+    return send({ type: "ready", backend: runtime.name });
+  }
+  if (!model) throw new Error(`"${m.type}" before "init"`);
+  if (m.type === "step") {
+    model.setLearningRate(m.lr);
+    model.setInput(unpack(m.A) as tf.Tensor4D, unpack(m.B) as tf.Tensor4D);
+    const own = model.generatorGradients("B");
+    send({ type: "grads", grads: packGrads(own) });
+    const theirs = await next();
+    if (theirs.type !== "grads") throw new Error(`expected grads, got ${theirs.type}`);
+    model.finishSide("B", addGrads(own, theirs.grads));
+    return send({ type: "stepped" });
+  }
+  if (m.type === "sync") {
+    const losses = await model.losses();
+    const side = SIDES.B;
+    if (!m.full) return send({ type: "synced", losses: side.losses.map((n) => losses[n]) });
+    return send({
+      type: "synced",
+      losses: side.losses.map((n) => losses[n]),
+      visuals: model.sideVisuals("B").map(pack),
+      variables: packVariables(modelVariables(model, side.D)),
+      pool: model[side.pool].images().map(pack),
+    });
+  }
+  throw new Error(`unexpected message ${m.type}`);
+}
+
+for (;;) {
+  const m = await next();
+  try {
+    await handle(m);
+  } catch (e) {
+    send({ type: "error", message: (e as Error).stack ?? String(e) });
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * A CycleGAN step on two CPU cores. The WebAssembly backend runs one thread
+ * in Node (docs/training-runtime.md#threads), so the step itself is split: this
+ * thread runs side A (the A cycle, idt_A, D_A) on the main model, a
+ * worker_threads worker runs side B (the B cycle, idt_B, D_B) on its own copy.
+ * Each side computes its share of the generator gradients; they swap shares,
+ * both add them (a + b == b + a bit for bit) and take the same Adam step, so
+ * the generators stay identical. Each discriminator lives on one side; both
+ * sides advance both pools' shared random stream. Before anything reads the
+ * model (losses, sample grids, checkpoints) `sync` copies side B's part back,
+ * so checkpoints, resume and the rest of the loop see one ordinary CycleGAN.
+ *
+ * The result equals the one-thread step up to float rounding (the gradient
+ * terms are added in another order); tests/training/two-workers.test.ts.
+ */
+import { Worker } from "node:worker_threads";
+import * as tf from "@tensorflow/tfjs-core";
+import type { Params } from "../networks/tfjs.ts";
+import type { TrainOptions } from "../options.ts";
+import type { BackendChoice } from "../runtime/backend.ts";
+import type { GradGroups } from "./adam.ts";
+import { type CycleGAN, SIDES } from "./cyclegan.ts";
+import type { RngState } from "./rng.ts";
+
+export interface Packed {
+  shape: number[];
+  data: Float32Array;
+}
+export type PackedMap = Record<string, Packed>;
+
+export const pack = (t: tf.Tensor): Packed => ({
+  shape: [...t.shape],
+  data: t.dataSync() as Float32Array,
+});
+export const unpack = (p: Packed): tf.Tensor => tf.tensor(p.data, p.shape);
+
+/** Every variable of the model (weights and Adam moments) under a stable key. */
+export function modelVariables(model: CycleGAN, only?: "D_A" | "D_B"): Map<string, tf.Variable> {
+  const out = new Map<string, tf.Variable>();
+  const add = (prefix: string, params: Params | undefined) => {
+    for (const [name, v] of params ?? []) out.set(`${prefix}/${name}`, v);
+  };
+  for (const net of only ? [only] : (["G_A", "G_B", "D_A", "D_B"] as const)) {
+    const opt = net.startsWith("G") ? model.optG : model.optD;
+    add(`net/${net}`, model.nets[net]);
+    add(`m/${net}`, opt.m[net]);
+    add(`v/${net}`, opt.v[net]);
+  }
+  return out;
+}
+
+export function packVariables(vars: Map<string, tf.Variable>): PackedMap {
+  return Object.fromEntries([...vars].map(([k, v]) => [k, pack(v)]));
+}
+
+export function assignVariables(vars: Map<string, tf.Variable>, packed: PackedMap): void {
+  for (const [k, v] of vars) {
+    const p = packed[k];
+    if (!p) throw new Error(`two-worker sync: ${k} missing`);
+    tf.tidy(() => v.assign(unpack(p)));
+  }
+}
+
+export const packGrads = (grads: GradGroups): PackedMap =>
+  Object.fromEntries(
+    Object.entries(grads).flatMap(([net, m]) => [...m].map(([n, g]) => [`${net}/${n}`, pack(g)])),
+  );
+
+/** own + other, for every gradient either side has; frees `own`. */
+export function addGrads(own: GradGroups, other: PackedMap): GradGroups {
+  const out: GradGroups = {};
+  const keys = new Set([
+    ...Object.entries(own).flatMap(([net, m]) => [...m.keys()].map((n) => `${net}/${n}`)),
+    ...Object.keys(other),
+  ]);
+  for (const key of keys) {
+    const [net, ...rest] = key.split("/");
+    const name = rest.join("/");
+    const mine = own[net as string]?.get(name);
+    const theirs = other[key];
+    const sum = tf.tidy(() =>
+      mine && theirs
+        ? tf.add(mine, unpack(theirs))
+        : mine
+          ? tf.clone(mine)
+          : unpack(theirs as Packed),
+    );
+    const group = out[net as string] ?? new Map<string, tf.Tensor>();
+    group.set(name, sum);
+    out[net as string] = group;
+  }
+  for (const m of Object.values(own)) for (const g of m.values()) g.dispose();
+  return out;
+}
+
+/** Everything a worker needs to continue exactly where the main model is. */
+export interface FullState {
+  variables: PackedMap;
+  pools: { A: Packed[]; B: Packed[] };
+  rng: RngState;
+  adamStepG: number;
+  adamStepD: number;
+}
+
+export type ToWorker =
+  | {
+      type: "init";
+      options: TrainOptions;
+      backend: BackendChoice;
+      kernels: "fast" | "baseline";
+      state: FullState;
+    }
+  | { type: "step"; lr: number; A: Packed; B: Packed }
+  | { type: "grads"; grads: PackedMap }
+  | { type: "sync"; full: boolean };
+
+export type FromWorker =
+  | { type: "ready"; backend: string }
+  | { type: "grads"; grads: PackedMap }
+  | { type: "stepped" }
+  | {
+      type: "synced";
+      losses: number[];
+      visuals?: Packed[];
+      variables?: PackedMap;
+      pool?: Packed[];
+    }
+  | { type: "error"; message: string };
+
+export class WorkerPair {
+  private readonly worker: Worker;
+  private readonly model: CycleGAN;
+  private readonly inbox: FromWorker[] = [];
+  private waiting: ((m: FromWorker) => void) | null = null;
+  private failure: Error | null = null;
+
+  private constructor(model: CycleGAN, worker: Worker) {
+    this.model = model;
+    this.worker = worker;
+    worker.on("message", (m: FromWorker) => this.deliver(m));
+    worker.on("error", (e) => this.fail(e));
+    worker.on("exit", (code) =>
+      this.fail(new Error(`the side-B training worker exited (${code})`)),
+    );
+  }
+
+  /** Start the worker with the model's current state (fresh or just restored). */
+  static async start(
+    model: CycleGAN,
+    options: TrainOptions,
+    backend: BackendChoice,
+    kernels: "fast" | "baseline",
+  ): Promise<WorkerPair> {
+    // From the sources, or next to a bundle (bench/gpu-bundle.ts builds side-worker.mjs).
+    const file = import.meta.url.endsWith(".ts") ? "./side-worker.ts" : "./side-worker.mjs";
+    const worker = new Worker(new URL(file, import.meta.url));
+    const pair = new WorkerPair(model, worker);
+    const state: FullState = {
+      variables: packVariables(modelVariables(model)),
+      pools: {
+        A: model.poolA.images().map(pack),
+        B: model.poolB.images().map(pack),
+      },
+      rng: model.rng.state(),
+      adamStepG: model.optG.step,
+      adamStepD: model.optD.step,
+    };
+    pair.send({ type: "init", options, backend, kernels, state });
+    await pair.expect("ready");
+    return pair;
+  }
+
+  /** One step; the model already holds the batch (setInput). */
+  async optimize(A: tf.Tensor4D, B: tf.Tensor4D): Promise<void> {
+    this.send({ type: "step", lr: this.model.optG.lr, A: pack(A), B: pack(B) });
+    const own = this.model.generatorGradients("A");
+    let theirs: PackedMap;
+    try {
+      this.send({ type: "grads", grads: packGrads(own) });
+      theirs = (await this.expect("grads")).grads;
+    } catch (e) {
+      for (const m of Object.values(own)) for (const g of m.values()) g.dispose();
+      throw e;
+    }
+    this.model.finishSide("A", addGrads(own, theirs));
+    await this.expect("stepped");
+  }
+
+  /**
+   * Copy side B's losses into the model; with `full`, also D_B, its Adam
+   * moments, the pool of fake A images and the B visuals (for grids and checkpoints).
+   */
+  async sync(full: boolean): Promise<void> {
+    this.send({ type: "sync", full });
+    const r = await this.expect("synced");
+    const visuals = (r.visuals ?? []).map((p) => unpack(p) as tf.Tensor4D);
+    if (full) {
+      assignVariables(modelVariables(this.model, SIDES.B.D), r.variables ?? {});
+      this.model.poolA.restore((r.pool ?? []).map((p) => unpack(p) as tf.Tensor4D));
+      this.model.adoptSide("B", visuals, r.losses);
+    } else this.model.adoptSide("B", [], r.losses);
+  }
+
+  async close(): Promise<void> {
+    this.worker.removeAllListeners("exit");
+    await this.worker.terminate();
+  }
+
+  private send(m: ToWorker): void {
+    if (this.failure) throw this.failure;
+    this.worker.postMessage(m);
+  }
+
+  private deliver(m: FromWorker): void {
+    if (m.type === "error") {
+      this.fail(new Error(`side-B training worker: ${m.message}`));
+      return;
+    }
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = null;
+      w(m);
+    } else this.inbox.push(m);
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    const w = this.waiting;
+    this.waiting = null;
+    w?.({ type: "error", message: e.message });
+  }
+
+  private async expect<T extends FromWorker["type"]>(
+    type: T,
+  ): Promise<Extract<FromWorker, { type: T }>> {
+    const m =
+      this.inbox.shift() ??
+      (this.failure
+        ? ({ type: "error", message: this.failure.message } as const)
+        : await new Promise<FromWorker>((resolve) => {
+            this.waiting = resolve;
+          }));
+    if (m.type === "error") throw this.failure ?? new Error(m.message);
+    if (m.type !== type) throw new Error(`two-worker protocol: expected ${type}, got ${m.type}`);
+    return m as Extract<FromWorker, { type: T }>;
+  }
+}
