@@ -4,17 +4,20 @@
  * after warm-up. Started by bench/train.ts with the job as JSON in argv[2];
  * sends a JobResult back over IPC.
  *
- * Variants: "after" = the runtime's ops and kernels (what `npm run train`
- * uses); "before" = the runtime's "baseline" set (plain tfjs ops, the
+ * Variants: "before" = the runtime's "baseline" set (plain tfjs ops, the
  * library's kernels and the simple wasm gradient fixes: the state before
- * issue 9's work), which computes the same numbers.
+ * issue 9's work), one thread; "after" = the runtime's ops and kernels, one
+ * thread; "after2" = the same split over two workers per step
+ * (training/model/two-workers.ts: what `npm run train` uses on wasm with 2+
+ * cores). All compute the same numbers up to float rounding.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { CycleGAN } from "../training/model/cyclegan.ts";
+import { WorkerPair } from "../training/model/two-workers.ts";
 import { parseTrainOptions } from "../training/options.ts";
 import { initBackend } from "../training/runtime/backend.ts";
 
-export const VARIANTS = ["before", "after"] as const;
+export const VARIANTS = ["before", "after", "after2"] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 export interface Job {
@@ -46,16 +49,21 @@ async function main(job: Job): Promise<JobResult> {
     ...["--seed", "1"],
   ]).options;
   const model = new CycleGAN(options, runtime.ops);
+  const pair =
+    job.variant === "after2" ? await WorkerPair.start(model, options, job.backend, "fast") : null;
   const seconds: number[] = [];
   for (let i = 0; i < job.warmup + job.iters; i++) {
     const shape = [1, job.size, job.size, 3] as const;
-    model.setInput(tf.randomUniform([...shape], -1, 1), tf.randomUniform([...shape], -1, 1));
+    const [A, B] = [tf.randomUniform([...shape], -1, 1), tf.randomUniform([...shape], -1, 1)];
+    model.setInput(A as tf.Tensor4D, B as tf.Tensor4D);
     const t0 = performance.now();
-    model.optimizeParameters();
+    if (pair) await pair.optimize(A as tf.Tensor4D, B as tf.Tensor4D);
+    else model.optimizeParameters();
     await model.losses(); // waits for the step to finish on asynchronous backends
     if (i >= job.warmup) seconds.push((performance.now() - t0) / 1000);
   }
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
+  await pair?.close();
   const gpu = (tf.memory() as { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU;
   model.dispose();
   return {

@@ -85,6 +85,7 @@ export async function run(args: string[]): Promise<void> {
     for (const s of sizes) {
       const row: Row = { backend, size: s.size, ngf: s.ngf, blocks: s.blocks };
       for (const variant of variants) {
+        if (variant === "after2" && backend !== "wasm") continue; // two workers: wasm only
         const job: Job = {
           backend,
           variant,
@@ -112,7 +113,9 @@ export async function run(args: string[]): Promise<void> {
       }
       const b = row["before s/it"];
       const a = row["after s/it"];
+      const a2 = row["after2 s/it"];
       if (typeof a === "number" && typeof b === "number") row.speedup = b / a;
+      if (typeof a2 === "number" && typeof b === "number") row["speedup 2w"] = b / a2;
       if (Object.values(row).some((v) => typeof v === "string" && v.startsWith("failed (exit")))
         notes.push(
           `${backend} ${s.size}px: see the failure in the row (a backend that is not installed fails to load)`,
@@ -121,7 +124,7 @@ export async function run(args: string[]): Promise<void> {
     }
   }
   notes.push(
-    "before: the runtime's baseline set (plain tfjs ops, library kernels, simple wasm gradient fixes); after: the runtime's ops and kernels (what npm run train uses)",
+    "before: the runtime's baseline set (plain tfjs ops, library kernels, simple wasm gradient fixes), one thread; after: the runtime's ops and kernels, one thread; after2: the same on two workers per step (what npm run train uses on wasm with 2+ cores; RSS covers both threads, heap is the main thread's)",
     "GFLOP/s: 2 x (18 MACs_G + 12 MACs_D) per iteration (bench/train-macs.ts); heap: the wasm memory after the run (it only grows, so it is the peak), or for webgpu the GPU memory its buffer pool holds",
     `median of ${iters} iteration(s) after ${warmup} warm-up, batch 1, random images; each cell its own process`,
   );
