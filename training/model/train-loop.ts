@@ -163,7 +163,7 @@ export async function train(
         iterations: c.totalIters,
         epochs: c.epoch - o.epoch_count + c.epochIter / ds.length,
         wallSeconds: wallBefore + (performance.now() - started) / 1000,
-        backend: runtime.name,
+        backend: pair ? `${runtime.name}, two workers per step` : runtime.name,
         date: new Date().toISOString(),
         dataset: ds.info(),
       },
