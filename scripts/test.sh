@@ -6,6 +6,8 @@ cd "$ROOT"
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 python3 -c 'import onnx' >/dev/null 2>&1 || need+=(python3-onnx)
+# Dawn (the webgpu training tests) loads the Vulkan loader; its adapter is chromium's SwiftShader.
+/sbin/ldconfig -p | grep -q 'libvulkan\.so\.1' || need+=(libvulkan1)
 if [ ${#need[@]} -gt 0 ]; then
   echo "[test] installing Debian packages: ${need[*]}" >&2
   SUDO=""

@@ -26,7 +26,8 @@ export async function loadWebgpu(): Promise<string> {
   });
   if (!adapter) {
     throw new Error(
-      "no WebGPU adapter: it needs a GPU with Vulkan, Metal or D3D12 drivers; " +
+      "no WebGPU adapter: it needs a GPU with Vulkan, Metal or D3D12 drivers " +
+        "(on Linux also the Vulkan loader, Debian's libvulkan1); " +
         `for a (slow) software adapter set VK_ICD_FILENAMES=${SWIFTSHADER_ICD} (Debian's chromium)`,
     );
   }
