@@ -217,23 +217,27 @@ export class CycleGAN {
    */
   private updateDiscriminators(sides: Side[]): void {
     const { A: realA, B: realB } = this.requireInput();
-    const { fake_B: fakeB, fake_A: fakeA } = this.kept;
+    // D_A (side A) judges B images: real B against pooled fakes of B; D_B the reverse.
+    const judged = {
+      A: { real: realB, fake: this.kept.fake_B },
+      B: { real: realA, fake: this.kept.fake_A },
+    };
     const parts: (() => tf.Scalar)[] = [];
     const nets: NetName[] = [];
     const pooled: tf.Tensor4D[] = [];
     try {
-      if (sides.includes("A")) {
-        const p = this.poolB.query(fakeB as tf.Tensor4D);
+      for (const side of ["A", "B"] as const) {
+        const { D, pool } = SIDES[side];
+        const { real, fake } = judged[side];
+        if (!sides.includes(side)) {
+          this[pool].advance(real.shape[0]);
+          continue;
+        }
+        const p = this[pool].query(fake as tf.Tensor4D);
         pooled.push(p);
-        parts.push(() => this.backwardD("D_A", realB, p));
-        nets.push("D_A");
-      } else this.poolB.advance(realA.shape[0]);
-      if (sides.includes("B")) {
-        const p = this.poolA.query(fakeA as tf.Tensor4D);
-        pooled.push(p);
-        parts.push(() => this.backwardD("D_B", realA, p));
-        nets.push("D_B");
-      } else this.poolA.advance(realB.shape[0]);
+        parts.push(() => this.backwardD(D, real, p));
+        nets.push(D);
+      }
       // One Adam for both discriminators: a side's step leaves the other's weights as they are.
       this.applyGrads(this.optD, this.gradients(parts, nets));
     } finally {

@@ -6,6 +6,7 @@ import { parentPort } from "node:worker_threads";
 import type * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../runtime/backend.ts";
 import { CycleGAN, SIDES } from "./cyclegan.ts";
+import { Mailbox } from "./mailbox.ts";
 import {
   addGrads,
   assignVariables,
@@ -22,21 +23,8 @@ const port = parentPort;
 if (!port) throw new Error("side-worker.ts runs as a worker thread");
 const send = (m: FromWorker) => port.postMessage(m);
 
-const inbox: ToWorker[] = [];
-let waiting: ((m: ToWorker) => void) | null = null;
-port.on("message", (m: ToWorker) => {
-  if (waiting) {
-    const w = waiting;
-    waiting = null;
-    w(m);
-  } else inbox.push(m);
-});
-const next = (): Promise<ToWorker> =>
-  inbox.length > 0
-    ? Promise.resolve(inbox.shift() as ToWorker)
-    : new Promise((resolve) => {
-        waiting = resolve;
-      });
+const mail = new Mailbox<ToWorker>();
+port.on("message", (m: ToWorker) => mail.put(m));
 
 let model: CycleGAN | null = null;
 
@@ -58,7 +46,7 @@ async function handle(m: ToWorker): Promise<void> {
     model.setInput(unpack(m.A) as tf.Tensor4D, unpack(m.B) as tf.Tensor4D);
     const own = model.generatorGradients("B");
     send({ type: "grads", grads: packGrads(own) });
-    const theirs = await next();
+    const theirs = await mail.next();
     if (theirs.type !== "grads") throw new Error(`expected grads, got ${theirs.type}`);
     model.finishSide("B", addGrads(own, theirs.grads));
     return send({ type: "stepped" });
@@ -79,7 +67,7 @@ async function handle(m: ToWorker): Promise<void> {
 }
 
 for (;;) {
-  const m = await next();
+  const m = await mail.next();
   try {
     await handle(m);
   } catch (e) {

@@ -19,7 +19,8 @@ import type { Params } from "../networks/tfjs.ts";
 import type { TrainOptions } from "../options.ts";
 import type { BackendChoice } from "../runtime/backend.ts";
 import type { GradGroups } from "./adam.ts";
-import { type CycleGAN, SIDES } from "./cyclegan.ts";
+import { type CycleGAN, disposeGrads, SIDES } from "./cyclegan.ts";
+import { Mailbox } from "./mailbox.ts";
 import type { RngState } from "./rng.ts";
 
 export interface Packed {
@@ -89,7 +90,7 @@ export function addGrads(own: GradGroups, other: PackedMap): GradGroups {
     group.set(name, sum);
     out[net as string] = group;
   }
-  for (const m of Object.values(own)) for (const g of m.values()) g.dispose();
+  disposeGrads(own);
   return out;
 }
 
@@ -130,9 +131,10 @@ export type FromWorker =
 export class WorkerPair {
   private readonly worker: Worker;
   private readonly model: CycleGAN;
-  private readonly inbox: FromWorker[] = [];
-  private waiting: ((m: FromWorker) => void) | null = null;
+  private readonly mail = new Mailbox<FromWorker>();
   private failure: Error | null = null;
+  /** What the model already holds of side B since the last step (a save after a grid re-sends nothing). */
+  private synced: "nothing" | "losses" | "full" = "full";
 
   private constructor(model: CycleGAN, worker: Worker) {
     this.model = model;
@@ -172,6 +174,7 @@ export class WorkerPair {
 
   /** One step; the model already holds the batch (setInput). */
   async optimize(A: tf.Tensor4D, B: tf.Tensor4D): Promise<void> {
+    this.synced = "nothing";
     this.send({ type: "step", lr: this.model.optG.lr, A: pack(A), B: pack(B) });
     const own = this.model.generatorGradients("A");
     let theirs: PackedMap;
@@ -179,7 +182,7 @@ export class WorkerPair {
       this.send({ type: "grads", grads: packGrads(own) });
       theirs = (await this.expect("grads")).grads;
     } catch (e) {
-      for (const m of Object.values(own)) for (const g of m.values()) g.dispose();
+      disposeGrads(own);
       throw e;
     }
     this.model.finishSide("A", addGrads(own, theirs));
@@ -191,6 +194,7 @@ export class WorkerPair {
    * moments, the pool of fake A images and the B visuals (for grids and checkpoints).
    */
   async sync(full: boolean): Promise<void> {
+    if (this.synced === "full" || (!full && this.synced === "losses")) return;
     this.send({ type: "sync", full });
     const r = await this.expect("synced");
     const visuals = (r.visuals ?? []).map((p) => unpack(p) as tf.Tensor4D);
@@ -199,6 +203,7 @@ export class WorkerPair {
       this.model.poolA.restore((r.pool ?? []).map((p) => unpack(p) as tf.Tensor4D));
       this.model.adoptSide("B", visuals, r.losses);
     } else this.model.adoptSide("B", [], r.losses);
+    this.synced = full ? "full" : "losses";
   }
 
   async close(): Promise<void> {
@@ -216,30 +221,21 @@ export class WorkerPair {
       this.fail(new Error(`side-B training worker: ${m.message}`));
       return;
     }
-    if (this.waiting) {
-      const w = this.waiting;
-      this.waiting = null;
-      w(m);
-    } else this.inbox.push(m);
+    this.mail.put(m);
   }
 
   private fail(e: Error): void {
     this.failure ??= e;
-    const w = this.waiting;
-    this.waiting = null;
-    w?.({ type: "error", message: e.message });
+    this.mail.put({ type: "error", message: e.message }); // wakes a reader waiting in expect()
   }
 
   private async expect<T extends FromWorker["type"]>(
     type: T,
   ): Promise<Extract<FromWorker, { type: T }>> {
-    const m =
-      this.inbox.shift() ??
-      (this.failure
-        ? ({ type: "error", message: this.failure.message } as const)
-        : await new Promise<FromWorker>((resolve) => {
-            this.waiting = resolve;
-          }));
+    // a failure is final: what is still queued behind it is not read
+    const m = this.failure
+      ? ({ type: "error", message: this.failure.message } as const)
+      : await this.mail.next();
     if (m.type === "error") throw this.failure ?? new Error(m.message);
     if (m.type !== type) throw new Error(`two-worker protocol: expected ${type}, got ${m.type}`);
     return m as Extract<FromWorker, { type: T }>;
