@@ -22,13 +22,15 @@ function fail(msg: string): never {
   throw new InvalidArgumentError(msg);
 }
 
+/** An integer option; "inf" only where the default is infinite (an infinite pool or batch would never end). */
 const int = (def: number, help: string, min = 0): Def<number> => ({
   help,
   default: def,
   parse: (v) => {
-    const n = typeof v === "number" ? v : v === "inf" ? Number.POSITIVE_INFINITY : Number(v);
-    if (!(Number.isInteger(n) || n === Number.POSITIVE_INFINITY) || n < min)
-      fail(`expected an integer >= ${min}, got "${v}"`);
+    const inf = def === Number.POSITIVE_INFINITY;
+    const n = typeof v === "number" ? v : inf && v === "inf" ? Number.POSITIVE_INFINITY : Number(v);
+    if (!(Number.isInteger(n) || (inf && n === Number.POSITIVE_INFINITY)) || n < min)
+      fail(`expected an integer >= ${min}${inf ? ' or "inf"' : ""}, got "${v}"`);
     return n;
   },
 });
@@ -214,6 +216,7 @@ export function parseTrainOptions(argv: string[]): Parsed<TrainOptions> {
   );
   const o = parsed.options;
   if (!o.dataroot) throw new Error("--dataroot is required (a folder with trainA/ and trainB/)");
+  checkTrainOptions(o);
   if (o.seed >= 0) return parsed;
   return { ...parsed, options: Object.freeze({ ...o, seed: randomInt(2 ** 31) }) };
 }
@@ -252,12 +255,24 @@ export function trainOptionsFromJson(json: unknown, source: string): TrainOption
   return Object.freeze(values) as TrainOptions;
 }
 
-/** Options a resumed run must keep: they fix tensor shapes or which domain is which. */
-export const FIXED_ON_RESUME = [
-  "ngf",
-  "ndf",
-  "netG",
-  "netD",
-  "n_layers_D",
-  "direction",
-] as const satisfies readonly (keyof TrainOptions)[];
+/** Combinations no image could train with, refused before any work. */
+export function checkTrainOptions(o: TrainOptions): void {
+  const scalesThenCrops =
+    o.preprocess === "resize_and_crop" || o.preprocess === "scale_width_and_crop";
+  if (scalesThenCrops && o.load_size < o.crop_size)
+    throw new Error(
+      `--load_size ${o.load_size} is smaller than --crop_size ${o.crop_size}: --preprocess ${o.preprocess} scales to load_size, then crops crop_size`,
+    );
+}
+
+/** Options a resumed run must keep, and why. */
+export const FIXED_ON_RESUME = {
+  ngf: "it fixes tensor shapes",
+  ndf: "it fixes tensor shapes",
+  netG: "it fixes tensor shapes",
+  netD: "it fixes tensor shapes",
+  n_layers_D: "it fixes tensor shapes",
+  direction: "it says which domain is which",
+  epoch_count:
+    "a resumed run goes on from the epoch and iteration saved in the checkpoint (choose the checkpoint with --epoch)",
+} as const satisfies Partial<Record<keyof TrainOptions, string>>;

@@ -11,7 +11,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { CommanderError } from "commander";
 import sharp from "sharp";
 import { hwcToPixels } from "../models/contract.ts";
-import { generatorFor, loadGeneratorFromCheckpoint } from "./checkpoint/read.ts";
+import {
+  type GeneratorName,
+  generatorFor,
+  type LoadedGenerator,
+  loadGeneratorsFromCheckpoint,
+} from "./checkpoint/read.ts";
 import { isImageFile, listImages } from "./data/folder.ts";
 import { loadTestImage } from "./data/preprocess.ts";
 import { forward, paramsFromTorch } from "./networks/tfjs.ts";
@@ -33,9 +38,9 @@ async function savePng(file: string, data: Float32Array, w: number, h: number): 
 export async function translate(o: TranslateOptions): Promise<{ outDir: string; pairs: Pair[] }> {
   const runDir = path.join(o.checkpoints_dir, o.name);
   // The checkpoint's own options say which generator translates this direction.
-  const gA = await loadGeneratorFromCheckpoint(runDir, "G_A", o.epoch);
-  const which = generatorFor(o.direction, gA.options);
-  const g = which === "G_A" ? gA : await loadGeneratorFromCheckpoint(runDir, which, o.epoch);
+  const [[which, g]] = (await loadGeneratorsFromCheckpoint(runDir, o.epoch, (options) => [
+    generatorFor(o.direction, options),
+  ])) as Map<GeneratorName, LoadedGenerator>;
   const runtime = await initBackend(o.backend);
   const params = paramsFromTorch(g.spec, g.weights, `translate/${which}/`);
   const isFile = (await stat(o.input).catch(() => null))?.isFile();

@@ -10,7 +10,7 @@ import {
   readCheckpoint,
   readNet,
 } from "../../training/checkpoint/read.ts";
-import { readHeader } from "../../training/checkpoint/safetensors.ts";
+import { readHeader, readTensors } from "../../training/checkpoint/safetensors.ts";
 import { paramSources, saveCheckpoint } from "../../training/checkpoint/write.ts";
 import { Rng } from "../../training/model/rng.ts";
 import { buildGenerator } from "../../training/networks/index.ts";
@@ -122,5 +122,17 @@ describe("checkpoint files", () => {
     await expect(readHeader(bad)).rejects.toThrow(/truncated/);
     await writeFile(bad, Buffer.concat([head, Buffer.from("not json")]));
     await expect(readHeader(bad)).rejects.toThrow(/out of range|not JSON/);
+  });
+
+  it("refuses tensors from a checkpoint that was replaced after its header was read", async () => {
+    const ckpt = await readCheckpoint(path.join(dir, "epoch_1.safetensors"));
+    const latest = await readCheckpoint(path.join(dir, "latest.safetensors"));
+    // A trainer saving meanwhile renames a new file over `latest`.
+    await saveCheckpoint({ runDir: dir, tensors: [], state: state(5) });
+    await expect(readTensors(latest.file, latest.header)).rejects.toThrow(
+      /was replaced while it was being read/,
+    );
+    // A file that stayed put still reads.
+    expect((await readNet(ckpt, "G_A")).get("model.1.weight")?.shape).toEqual([4, 3, 7, 7]);
   });
 });

@@ -62,6 +62,22 @@ describe("trainer options", () => {
     expect(() => parseTrainOptions([...quiet, "--ngf", "1.5"])).toThrow(/integer/);
     expect(() => parseTrainOptions([...quiet, "--lr", "-1"])).toThrow(/number >= 0/);
     expect(() => parseTrainOptions(["--ngf", "8"])).toThrow(/--dataroot is required/);
+    // "inf" only where the default is infinite: an infinite pool or batch never ends
+    expect(() => parseTrainOptions([...quiet, "--pool_size", "inf"])).toThrow(
+      /integer >= 0, got "inf"/,
+    );
+    expect(() => parseTrainOptions([...quiet, "--batch_size", "inf"])).toThrow(/integer/);
+    expect(
+      parseTrainOptions([...quiet, "--max_dataset_size", "inf"]).options.max_dataset_size,
+    ).toBe(Number.POSITIVE_INFINITY);
+    // scaling to 128 and then cropping 256 cannot work for any image
+    expect(() => parseTrainOptions([...quiet, "--load_size", "128"])).toThrow(
+      /--load_size 128 is smaller than --crop_size 256/,
+    );
+    expect(
+      parseTrainOptions([...quiet, "--load_size", "128", "--preprocess", "scale_width"]).options
+        .load_size,
+    ).toBe(128);
     expect(() => parseTranslateOptions(["--name", "x"])).toThrow(/--input is required/);
   });
 

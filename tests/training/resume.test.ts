@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
@@ -74,6 +74,8 @@ describe("resume", () => {
     await train(parseTrainOptions(args("split")), { runtime, maxIters: 5, ...quiet });
     const half = await latestTensors("split");
     expect(half.state.counters).toMatchObject({ epoch: 1, epochIter: 5, totalIters: 5 });
+    // a run killed while appending to its loss log leaves half a line; resume drops it
+    await appendFile(path.join(dir, "ck", "split", "loss_log.jsonl"), '{"iter": 6, "epo');
     // resumed with one harmless override; the rest comes from the checkpoint
     await train(
       parseTrainOptions(["--continue_train", "--print_freq", "2", ...args("split").slice(0, 6)]),
@@ -118,6 +120,21 @@ describe("resume", () => {
         ...quiet,
       }),
     ).rejects.toThrow(/--ngf 8 differs from the checkpoint's 4/);
+    // the reference resumes with --epoch_count; here the checkpoint's counters say where to go on
+    await expect(
+      train(parseTrainOptions([...args("straight"), "--continue_train", "--epoch_count", "3"]), {
+        runtime,
+        ...quiet,
+      }),
+    ).rejects.toThrow(/--epoch_count 3 differs .* goes on from the epoch and iteration saved/);
+    // every 32 px image is too small to crop 64 px: a clear error, not 0 iterations and a "trained" checkpoint
+    const tooSmall = args("too-small", ["--preprocess", "crop", "--crop_size", "64"]);
+    await expect(train(parseTrainOptions(tooSmall), { runtime, ...quiet })).rejects.toThrow(
+      /epoch 1 gave no training batch/,
+    );
+    await expect(
+      readCheckpoint(path.join(dir, "ck", "too-small", "latest.safetensors")),
+    ).rejects.toThrow(/no checkpoint/);
   });
 
   it("keeps the live tensor count flat across iterations", async () => {

@@ -131,17 +131,32 @@ export interface LoadedGenerator {
 }
 
 /**
- * A generator from a run folder (`checkpoints/NAME`) or a checkpoint file.
- * `epoch`: "latest", an epoch number, or "iter_N".
+ * Generators from a run folder (`checkpoints/NAME`) or a checkpoint file, all
+ * from one checkpoint (a running trainer may replace `latest` meanwhile).
+ * `pick` chooses them from the run's options (its --direction says which
+ * generator translates which way). `epoch`: "latest", an epoch number, or "iter_N".
  */
+export async function loadGeneratorsFromCheckpoint(
+  dir: string,
+  epoch: string | number,
+  pick: (options: TrainOptions) => readonly GeneratorName[],
+): Promise<Map<GeneratorName, LoadedGenerator>> {
+  const ckpt = await readCheckpoint(checkpointFile(dir, epoch));
+  const { options, meta } = ckpt.state;
+  const spec = buildGenerator(options.netG, { ngf: options.ngf });
+  const out = new Map<GeneratorName, LoadedGenerator>();
+  for (const net of new Set(pick(options))) {
+    const weights = await readNet(ckpt, net);
+    out.set(net, { spec, netG: options.netG, ngf: options.ngf, weights, options, meta });
+  }
+  return out;
+}
+
 export async function loadGeneratorFromCheckpoint(
   dir: string,
   which: GeneratorName,
   epoch: string | number = "latest",
 ): Promise<LoadedGenerator> {
-  const ckpt = await readCheckpoint(checkpointFile(dir, epoch));
-  const { options, meta } = ckpt.state;
-  const spec = buildGenerator(options.netG, { ngf: options.ngf });
-  const weights = await readNet(ckpt, which);
-  return { spec, netG: options.netG, ngf: options.ngf, weights, options, meta };
+  const loaded = await loadGeneratorsFromCheckpoint(dir, epoch, () => [which]);
+  return loaded.get(which) as LoadedGenerator;
 }

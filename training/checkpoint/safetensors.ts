@@ -41,7 +41,12 @@ export interface SafetensorsHeader {
   metadata: Record<string, string>;
   /** Byte offset of the data section in the file. */
   dataStart: number;
+  /** Which file was read (device, inode, size, mtime): readTensors refuses another one. */
+  identity: string;
 }
+
+const identityOf = (st: { dev: number; ino: number; size: number; mtimeMs: number }) =>
+  `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -111,7 +116,8 @@ export async function syncDir(dir: string): Promise<void> {
 export async function readHeader(file: string): Promise<SafetensorsHeader> {
   const fh = await open(file, "r");
   try {
-    const { size: fileSize } = await fh.stat();
+    const st = await fh.stat();
+    const fileSize = st.size;
     const bad = (why: string) => new Error(`${file} is not a readable checkpoint file: ${why}`);
     if (fileSize < 8) throw bad("shorter than 8 bytes");
     const prefix = Buffer.alloc(8);
@@ -138,13 +144,23 @@ export async function readHeader(file: string): Promise<SafetensorsHeader> {
       if (dataStart + end > fileSize) throw bad(`truncated (tensor ${name} ends past the file)`);
       tensors.set(name, e);
     }
-    return { tensors, metadata: (parsed.__metadata__ ?? {}) as Record<string, string>, dataStart };
+    return {
+      tensors,
+      metadata: (parsed.__metadata__ ?? {}) as Record<string, string>,
+      dataStart,
+      identity: identityOf(st),
+    };
   } finally {
     await fh.close();
   }
 }
 
-/** Read the named tensors (all of them when `names` is omitted). */
+/**
+ * Read the named tensors (all of them when `names` is omitted) from the file
+ * `header` came from. A running trainer replaces `latest` by rename between
+ * the two reads; the old header's offsets would then scramble the new file's
+ * weights, so a different file is an error.
+ */
 export async function readTensors(
   file: string,
   header: SafetensorsHeader,
@@ -153,6 +169,10 @@ export async function readTensors(
   const out = new Map<string, TensorData>();
   const fh = await open(file, "r");
   try {
+    if (identityOf(await fh.stat()) !== header.identity)
+      throw new Error(
+        `${file} was replaced while it was being read (a training run saved a new checkpoint); run the command again`,
+      );
     for (const name of names) {
       const e = header.tensors.get(name);
       if (!e) throw new Error(`${file} has no tensor ${name}`);

@@ -8,10 +8,9 @@ import { Command } from "commander";
 import { renderTable } from "../../bench/report.ts";
 import type { Provenance } from "../../models/schema.ts";
 import {
-  type GeneratorName,
   generatorFor,
   type LoadedGenerator,
-  loadGeneratorFromCheckpoint,
+  loadGeneratorsFromCheckpoint,
 } from "../checkpoint/read.ts";
 import { optionsToJson } from "../options.ts";
 import { addEntryOptions, type EntryFlags, entryFields, runExport } from "./cli-common.ts";
@@ -27,19 +26,15 @@ interface ExportFlags extends EntryFlags {
 async function exportCheckpoint(f: ExportFlags): Promise<number> {
   const dir = f.checkpoint;
   if (!dir) throw new Error("--checkpoint is required (a run folder such as checkpoints/NAME)");
-  const loaded = new Map<GeneratorName, Promise<LoadedGenerator>>();
-  const load = (which: GeneratorName) => {
-    const g = loaded.get(which) ?? loadGeneratorFromCheckpoint(dir, which, f.epoch);
-    loaded.set(which, g);
-    return g;
-  };
-  const { options, meta } = await load("G_A");
-  const generators: GeneratorSource[] = [];
-  for (const direction of f.directions) {
-    // Which network translates this direction depends on the run's --direction.
-    const g = await load(generatorFor(direction, options));
-    generators.push({ direction, netG: g.netG, ngf: g.ngf, spec: g.spec, weights: g.weights });
-  }
+  // Which network translates each direction depends on the run's --direction.
+  const loaded = await loadGeneratorsFromCheckpoint(dir, f.epoch, (o) =>
+    f.directions.map((d) => generatorFor(d, o)),
+  );
+  const { options, meta } = [...loaded.values()][0] as LoadedGenerator;
+  const generators: GeneratorSource[] = f.directions.map((direction) => {
+    const g = loaded.get(generatorFor(direction, options)) as LoadedGenerator;
+    return { direction, netG: g.netG, ngf: g.ngf, spec: g.spec, weights: g.weights };
+  });
   const provenance: Provenance = {
     kind: "trained",
     dataset: meta.dataset,

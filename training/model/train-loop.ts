@@ -23,7 +23,7 @@ import { epochBatches } from "../data/loader.ts";
 import type { Image } from "../data/preprocess.ts";
 import { UnalignedDataset } from "../data/unaligned.ts";
 import { countParams } from "../networks/spec.ts";
-import { FIXED_ON_RESUME, type Parsed, type TrainOptions } from "../options.ts";
+import { checkTrainOptions, FIXED_ON_RESUME, type Parsed, type TrainOptions } from "../options.ts";
 import { writeGrid } from "../report/grid.ts";
 import { LossLog } from "../report/loss-log.ts";
 import { gridName, IMAGES_DIR, removeGridsAfter, writePage } from "../report/page.ts";
@@ -60,13 +60,16 @@ function resumeOptions(saved: TrainOptions, parsed: Parsed<TrainOptions>): Train
   const merged: Record<string, unknown> = { ...saved };
   for (const key of parsed.explicit) {
     const given = parsed.options[key];
-    if ((FIXED_ON_RESUME as readonly string[]).includes(key) && given !== saved[key])
+    const why = (FIXED_ON_RESUME as Partial<Record<string, string>>)[key];
+    if (why && given !== saved[key])
       throw new Error(
-        `--${key} ${given} differs from the checkpoint's ${saved[key]}; it cannot change on resume`,
+        `--${key} ${given} differs from the checkpoint's ${saved[key]}; it cannot change on resume: ${why}`,
       );
     merged[key] = given;
   }
-  return Object.freeze({ ...merged, continue_train: true }) as TrainOptions;
+  const o = Object.freeze({ ...merged, continue_train: true }) as TrainOptions;
+  checkTrainOptions(o);
+  return o;
 }
 
 /** Two workers per step (two-workers.ts) where they pay: wasm runs one thread per instance. */
@@ -136,6 +139,8 @@ export async function train(
       path.join(runDir, "loss_log.jsonl"),
       resume ? counters.totalIters : null,
     );
+    if (log.skipped > 0)
+      say(`loss log: dropped ${log.skipped} unreadable line(s) (a run stopped while writing one)`);
     if (resume) await removeGridsAfter(runDir, counters.totalIters);
 
     const lastEpoch = o.n_epochs + o.n_epochs_decay;
@@ -194,6 +199,8 @@ export async function train(
     training: for (; counters.epoch <= lastEpoch; counters.epoch++, counters.epochIter = 0) {
       const lr = o.lr * lrFactor(counters.epoch, o);
       model.setLearningRate(lr);
+      const fromStart = counters.epochIter === 0;
+      let batches = 0;
       for await (const batch of epochBatches(
         ds,
         counters.epoch,
@@ -202,6 +209,7 @@ export async function train(
         o.prefetch,
       )) {
         if (stopNow()) break training;
+        batches++;
         const [A, B] = [stack(batch.samples.map((s) => s.A)), stack(batch.samples.map((s) => s.B))];
         model.setInput(A, B);
         if (pair) await pair.optimize(A, B);
@@ -238,6 +246,10 @@ export async function train(
         if (it % o.save_latest_freq === 0) await save(o.save_by_iter ? `iter_${it}` : undefined);
         hooks.onIteration?.(it);
       }
+      if (fromStart && batches === 0 && !stopNow())
+        throw new Error(
+          `epoch ${counters.epoch} gave no training batch: no image pair could be loaded (see the skipped files above)`,
+        );
       if (counters.epoch % o.save_epoch_freq === 0) {
         // Saved as "the next epoch, at its start", so a resume begins there.
         const next = { ...counters, epoch: counters.epoch + 1, epochIter: 0 };

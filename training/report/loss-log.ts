@@ -19,10 +19,13 @@ export interface LossRecord {
 export class LossLog {
   readonly file: string;
   readonly records: LossRecord[];
+  /** Lines of the old log that did not parse (a run killed while appending leaves a half line). */
+  readonly skipped: number;
 
-  private constructor(file: string, records: LossRecord[]) {
+  private constructor(file: string, records: LossRecord[], skipped: number) {
     this.file = file;
     this.records = records;
+    this.skipped = skipped;
   }
 
   /**
@@ -31,19 +34,26 @@ export class LossLog {
    * a fresh run (null) starts empty.
    */
   static async open(file: string, resumeAt: number | null): Promise<LossLog> {
-    let records: LossRecord[] = [];
+    const records: LossRecord[] = [];
+    let skipped = 0;
     if (resumeAt !== null) {
       const text = await readFile(file, "utf8").catch(() => "");
-      records = text
-        .split("\n")
-        .filter((l) => l.trim() !== "")
-        .map((l) => JSON.parse(l) as LossRecord)
-        .filter((r) => r.iter <= resumeAt);
+      for (const line of text.split("\n")) {
+        if (line.trim() === "") continue;
+        let r: LossRecord;
+        try {
+          r = JSON.parse(line) as LossRecord;
+        } catch {
+          skipped++;
+          continue;
+        }
+        if (r.iter <= resumeAt) records.push(r);
+      }
     }
     const tmp = `${file}.tmp`;
     await writeFile(tmp, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
     await rename(tmp, file);
-    return new LossLog(file, records);
+    return new LossLog(file, records, skipped);
   }
 
   async append(r: LossRecord): Promise<void> {
