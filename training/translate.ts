@@ -38,9 +38,10 @@ async function savePng(file: string, data: Float32Array, w: number, h: number): 
 export async function translate(o: TranslateOptions): Promise<{ outDir: string; pairs: Pair[] }> {
   const runDir = path.join(o.checkpoints_dir, o.name);
   // The checkpoint's own options say which generator translates this direction.
-  const [[which, g]] = (await loadGeneratorsFromCheckpoint(runDir, o.epoch, (options) => [
+  const loaded = await loadGeneratorsFromCheckpoint(runDir, o.epoch, (options) => [
     generatorFor(o.direction, options),
-  ])) as Map<GeneratorName, LoadedGenerator>;
+  ]);
+  const [which, g] = [...loaded][0] as [GeneratorName, LoadedGenerator];
   const runtime = await initBackend(o.backend);
   const params = paramsFromTorch(g.spec, g.weights, `translate/${which}/`);
   const isFile = (await stat(o.input).catch(() => null))?.isFile();
@@ -61,7 +62,7 @@ export async function translate(o: TranslateOptions): Promise<{ outDir: string; 
       const rel = isFile ? path.basename(file) : path.relative(o.input, file);
       const stem = rel.replace(/\.[^.]+$/, "").replaceAll(path.sep, "__");
       try {
-        const img = await loadTestImage(file, o.size);
+        const img = await loadTestImage(file, o.size, g.spec.sizeMultiple);
         const out = tf.tidy(() => {
           const x = tf.tensor4d(img.data, [1, img.height, img.width, 3]);
           return forward(g.spec, params, x, runtime.ops);

@@ -6,7 +6,7 @@ import { onnxRunner, tfjsRunner, useTfjsBackend } from "../../training/export/in
 import { compareOutputs } from "../../training/export/metrics.ts";
 import { buildOnnx } from "../../training/export/onnx.ts";
 import { DataType, decodeModel, OPSET } from "../../training/export/proto.ts";
-import { quantizeInt8PerChannel } from "../../training/export/quantize.ts";
+import { float16Bytes, quantizeInt8PerChannel } from "../../training/export/quantize.ts";
 import { randomWeights } from "../../training/export/random-weights.ts";
 import { buildGenerator } from "../../training/networks/index.ts";
 import type { NetworkSpec } from "../../training/networks/spec.ts";
@@ -134,6 +134,11 @@ describe("buildOnnx", () => {
     expect(casts).toHaveLength(2);
     expect(model.graph.node[0]?.op_type).toBe("Cast");
     expect(model.graph.node.at(-1)?.output).toEqual(["output"]);
+    // round to nearest even; a weight past the float16 range is an error, not Infinity
+    expect([...new Uint16Array(float16Bytes(new Float32Array([1, -2, 65504])).buffer)]).toEqual([
+      0x3c00, 0xc000, 0x7bff,
+    ]);
+    expect(() => float16Bytes(new Float32Array([1, 70000]))).toThrow(/outside the float16 range/);
   });
 
   it("writes instance norm out for float32 compute and keeps the fused op for fp16", () => {

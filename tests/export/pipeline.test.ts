@@ -200,6 +200,16 @@ describe("exportModel", () => {
     expect(existsSync(o.modelsDir)).toBe(false);
   });
 
+  it("reads a transparent sample over white, as the trainer does", async () => {
+    const file = path.join(root, "clear.png");
+    await sharp(Buffer.alloc(8 * 8 * 4, 0), { raw: { width: 8, height: 8, channels: 4 } })
+      .png()
+      .toFile(file);
+    const img = await loadImage(file, 8, 4);
+    // planar [-1, 1]: white is 1 in every channel
+    expect(Math.min(...img.data)).toBe(1);
+  });
+
   it("rejects an invalid model id", async () => {
     await expect(exportModel(options("badid", { id: "Bad/Id" }))).rejects.toThrow(
       /invalid model id/,

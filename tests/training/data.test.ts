@@ -11,6 +11,7 @@ import {
   type PreprocessOptions,
   resizeTarget,
   roundToMultiple,
+  trainedSide,
 } from "../../training/data/preprocess.ts";
 import { type DatasetOptions, UnalignedDataset } from "../../training/data/unaligned.ts";
 import { Rng } from "../../training/model/rng.ts";
@@ -89,6 +90,15 @@ describe("preprocessing", () => {
     expect(await size("none")).toEqual([48, 32]); // 12.5 rounds to even
     const test = await loadTestImage(file, 26);
     expect([test.width, test.height]).toEqual([24, 16]); // 26 x 15.6, rounded to 4
+    // a U-Net takes multiples of 128 or 256 only
+    const unet = await loadTestImage(file, 300, 128);
+    expect([unet.width, unet.height]).toEqual([256, 128]); // 300 x 180, rounded to 128
+  });
+
+  it("knows the side a generator trained on, for the exporter", () => {
+    expect(trainedSide({ ...base, preprocess: "resize_and_crop" })).toBe(base.crop_size);
+    expect(trainedSide({ ...base, preprocess: "scale_width" })).toBe(base.load_size);
+    expect(() => trainedSide({ ...base, preprocess: "none" })).toThrow(/--trained-size is needed/);
   });
 
   it("turns greyscale and transparent images into RGB (alpha over white)", async () => {

@@ -10,8 +10,6 @@
  * killed mid-write leaves only a `*.tmp-*` file that readers never look at.
  */
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
-import { createWriteStream } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -77,23 +75,26 @@ export async function writeSafetensors(
 
   const tmp = `${file}.tmp-${randomBytes(4).toString("hex")}`;
   try {
-    const out = createWriteStream(tmp);
-    const write = async (b: Uint8Array) => {
-      if (!out.write(b)) await once(out, "drain");
-    };
-    await write(prefix);
-    await write(headerBytes);
-    for (const t of tensors) {
-      const data = await t.data();
-      if (data.length !== size(t.shape))
-        throw new Error(`tensor ${t.name} has ${data.length} values, shape [${t.shape}]`);
-      await write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    // A file handle, not a stream: a failed write (disk full) rejects here instead of
+    // surfacing as an unhandled stream error that ends the process.
+    const fh = await open(tmp, "w");
+    try {
+      const write = async (b: Uint8Array) => {
+        for (let done = 0; done < b.length; )
+          done += (await fh.write(b, done, b.length - done)).bytesWritten;
+      };
+      await write(prefix);
+      await write(headerBytes);
+      for (const t of tensors) {
+        const data = await t.data();
+        if (data.length !== size(t.shape))
+          throw new Error(`tensor ${t.name} has ${data.length} values, shape [${t.shape}]`);
+        await write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      }
+      await fh.sync();
+    } finally {
+      await fh.close();
     }
-    out.end();
-    await once(out, "finish");
-    const fh = await open(tmp, "r+");
-    await fh.sync();
-    await fh.close();
     await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });

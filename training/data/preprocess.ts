@@ -72,6 +72,15 @@ export function crops(o: PreprocessOptions): boolean {
   return o.preprocess.endsWith("crop");
 }
 
+/** The side a generator saw in training (the exporter records it), from --preprocess. */
+export function trainedSide(o: PreprocessOptions): number {
+  if (crops(o)) return o.crop_size;
+  if (o.preprocess === "scale_width") return o.load_size;
+  throw new Error(
+    "--trained-size is needed: with --preprocess none the run trained on each image's own size",
+  );
+}
+
 /** Crop `size` x `size` at (x, y) out of RGB bytes, mirrored left-right if `flip`. */
 export function cropAndFlip(
   rgb: Uint8Array,
@@ -143,16 +152,28 @@ export async function loadTrainingImage(
   return { data: pixelsToHWC(pixels, box.w, box.h, 3), width: box.w, height: box.h };
 }
 
-/** Test-time size: full resolution (size 0) or the longer side scaled to `size`; sides round to 4. */
-export function testSize(w: number, h: number, size: number): [number, number] {
+/**
+ * Test-time size: full resolution (size 0) or the longer side scaled to `size`;
+ * sides round to `multiple`, what the generator takes (4 for ResNets, 128 or 256 for U-Nets).
+ */
+export function testSize(
+  w: number,
+  h: number,
+  size: number,
+  multiple = SIZE_MULTIPLE,
+): [number, number] {
   const s = size > 0 ? size / Math.max(w, h) : 1;
-  return [roundToMultiple(w * s), roundToMultiple(h * s)];
+  return [roundToMultiple(w * s, multiple), roundToMultiple(h * s, multiple)];
 }
 
 /** A test image: no crop, no flip, at testSize(). */
-export async function loadTestImage(file: string, size: number): Promise<Image> {
+export async function loadTestImage(
+  file: string,
+  size: number,
+  multiple = SIZE_MULTIPLE,
+): Promise<Image> {
   const [w0, h0] = await orientedSize(file);
-  const [w, h] = testSize(w0, h0, size);
+  const [w, h] = testSize(w0, h0, size, multiple);
   const { rgb } = await decodeRgb(file, w === w0 && h === h0 ? null : [w, h]);
   return { data: pixelsToHWC(rgb, w, h, 3), width: w, height: h };
 }

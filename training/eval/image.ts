@@ -10,7 +10,7 @@ export interface RgbImage {
 
 export async function loadRgb(file: string): Promise<RgbImage> {
   const { data, info } = await sharp(file)
-    .removeAlpha()
+    .flatten({ background: "#ffffff" }) // alpha over white, as training sees it
     .toColourspace("srgb")
     .raw()
     .toBuffer({ resolveWithObject: true });

@@ -83,7 +83,11 @@ export function addEntryOptions(cmd: Command): Command {
       positiveInt,
       256,
     )
-    .option("--trained-size <px>", "crop size the generator was trained on", positiveInt)
+    .option(
+      "--trained-size <px>",
+      "side the generator was trained on (default: the run's crop size, or its load size with --preprocess scale_width)",
+      positiveInt,
+    )
     .option("--max-side <px>", "recommended largest side for the site", positiveInt, 512)
     .option("--license <spdx>", "SPDX expression for the weights (default: from the dataset)")
     .option("--attribution <text>", "attribution text (default: from the dataset)")

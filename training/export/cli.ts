@@ -12,6 +12,7 @@ import {
   type LoadedGenerator,
   loadGeneratorsFromCheckpoint,
 } from "../checkpoint/read.ts";
+import { trainedSide } from "../data/preprocess.ts";
 import { optionsToJson } from "../options.ts";
 import { addEntryOptions, type EntryFlags, entryFields, runExport } from "./cli-common.ts";
 import type { GeneratorSource } from "./pipeline.ts";
@@ -55,7 +56,7 @@ async function exportCheckpoint(f: ExportFlags): Promise<number> {
       samplesDir: f.samples ?? dataroot,
       sampleCount: f.sampleCount,
       checkSide: f.checkSize,
-      trainedSize: f.trainedSize ?? options.crop_size,
+      trainedSize: f.trainedSize ?? trainedSide(options),
       recommendedMaxSide: f.maxSide,
       modelsDir: f.models,
       manifestPath: f.manifest,

@@ -13,9 +13,17 @@ export function float32Bytes(data: Float32Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** Largest finite float16. */
+export const FLOAT16_MAX = 65504;
+
 export function float16Bytes(data: Float32Array): Uint8Array {
-  const half = Float16Array.from(data);
-  return new Uint8Array(half.buffer);
+  // A weight past the float16 range would silently become Infinity.
+  const over = data.findIndex((v) => Math.abs(v) > FLOAT16_MAX);
+  if (over >= 0)
+    throw new Error(
+      `a weight (${data[over]}) is outside the float16 range (+-${FLOAT16_MAX}): export without fp16 (--dtypes fp32,int8)`,
+    );
+  return new Uint8Array(Float16Array.from(data).buffer);
 }
 
 export interface Int8PerChannel {

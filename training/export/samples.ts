@@ -56,7 +56,7 @@ export async function loadImage(
     fitted = await sharp(file)
       .rotate()
       .resize(side, side, { fit: "inside" })
-      .removeAlpha()
+      .flatten({ background: "#ffffff" }) // alpha over white, as training sees it
       .toColourspace("srgb")
       .raw()
       .toBuffer({ resolveWithObject: true });
