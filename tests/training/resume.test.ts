@@ -110,6 +110,30 @@ describe("resume", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("resumes one thread from a kept epoch checkpoint as if it had never stopped", async () => {
+    const one = (name: string, more: string[] = []) => args(name, ["--threads", "1", ...more]);
+    await train(parseTrainOptions(one("straight1")), { runtime, maxIters: 8, ...quiet });
+    // 6 pairs a epoch: stop at the end of epoch 1, then resume from epoch_1 (the start of epoch 2)
+    await train(parseTrainOptions(one("epoch1")), { runtime, maxIters: 6, ...quiet });
+    await train(parseTrainOptions(one("epoch1", ["--continue_train", "--epoch", "1"])), {
+      runtime,
+      maxIters: 2,
+      ...quiet,
+    });
+    const a = await latestTensors("straight1");
+    const b = await latestTensors("epoch1");
+    expect(b.state.counters).toEqual(a.state.counters);
+    expect(a.state.counters).toMatchObject({ epoch: 2, epochIter: 2, totalIters: 8 });
+    expect(b.state.rng).toEqual(a.state.rng);
+    for (const [name, t] of a.tensors) {
+      const u = b.tensors.get(name)?.data as Float32Array;
+      let maxDiff = 0;
+      for (let i = 0; i < t.data.length; i++)
+        maxDiff = Math.max(maxDiff, Math.abs((t.data[i] as number) - (u[i] as number)));
+      expect(maxDiff, name).toBeLessThanOrEqual(1e-6);
+    }
+  });
+
   it("refuses to overwrite a run or to change a network's shape on resume", async () => {
     await expect(train(parseTrainOptions(args("straight")), { runtime, ...quiet })).rejects.toThrow(
       /already holds a run; add --continue_train/,
