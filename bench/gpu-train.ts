@@ -15,10 +15,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import * as tf from "@tensorflow/tfjs-core";
 import { train } from "../training/model/train-loop.ts";
 import { parseTrainOptions } from "../training/options.ts";
-import { initBackend } from "../training/runtime/backend.ts";
+import { gpuMemoryMiB, initBackend } from "../training/runtime/backend.ts";
 import { writeReport } from "./report.ts";
 import { itersMacs } from "./train-macs.ts";
 
@@ -66,7 +65,6 @@ try {
     onIteration: () => ends.push(performance.now()),
   });
   const perIter = ((ends.at(-1) as number) - (ends[warmup - 1] as number)) / 1000 / iters;
-  const gpu = (tf.memory() as { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU;
   writeReport({
     name: "gpu-train",
     settings: values,
@@ -80,7 +78,7 @@ try {
         "s/it": perIter,
         "GFLOP/s": (2 * itersMacs(size, Number(values.ngf), blocks)) / perIter / 1e9,
         "RSS MiB": process.resourceUsage().maxRSS / 1024,
-        "GPU MiB": gpu === undefined ? null : gpu / 2 ** 20,
+        "GPU MiB": gpuMemoryMiB(),
       },
     ],
     notes: [

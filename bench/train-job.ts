@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { CycleGAN } from "../training/model/cyclegan.ts";
 import { WorkerPair } from "../training/model/two-workers.ts";
 import { parseTrainOptions } from "../training/options.ts";
-import { initBackend } from "../training/runtime/backend.ts";
+import { gpuMemoryMiB, initBackend } from "../training/runtime/backend.ts";
 
 export const VARIANTS = ["before", "after", "after2"] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -64,14 +64,14 @@ async function main(job: Job): Promise<JobResult> {
   }
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
   await pair?.close();
-  const gpu = (tf.memory() as { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU;
+  const gpuMiB = gpuMemoryMiB();
   model.dispose();
   return {
     backendName: runtime.name,
     seconds,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     wasmHeapMiB: heap ? heap.byteLength / 2 ** 20 : null,
-    gpuMiB: gpu === undefined ? null : gpu / 2 ** 20,
+    gpuMiB,
   };
 }
 

@@ -148,3 +148,9 @@ export async function initBackend(
   const hint = choice === "tensorflow" ? `; ${NATIVE_HINT}` : "";
   throw new Error(`backend "${choice}" could not be loaded (${failures.join("; ")})${hint}`);
 }
+
+/** MiB of GPU memory the current backend holds (webgpu: its buffer pool keeps the peak), or null off the GPU. */
+export function gpuMemoryMiB(): number | null {
+  const bytes = (tf.memory() as { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU;
+  return bytes === undefined ? null : bytes / 2 ** 20;
+}
