@@ -13,7 +13,19 @@ import { errorOf, rawRequest } from "./http.ts";
 const seed = fakeSeed([
   { id: "demo", sizes: { fp32: 70_000, fp16: 40_000, int8: 20_000 } },
   { id: "wasm-only", sizes: { int8: 1000 }, providers: { int8: ["wasm"] } },
+  { id: "broken", sizes: { fp32: 5000, fp16: 3000, int8: 1000 } },
 ]);
+// Storage out of step with the manifest: a short object, one with the listed
+// size but other bytes (seeding records their real sha256), and one missing.
+const SHORT = "/models/broken/AtoB.fp32.onnx";
+const OTHER_BYTES = "/models/broken/AtoB.fp16.onnx";
+const MISSING = "/models/broken/AtoB.int8.onnx";
+seed.files["broken/AtoB.fp32.onnx"] = seed.files["broken/AtoB.fp32.onnx"]?.slice(
+  0,
+  1000,
+) as Uint8Array;
+seed.files["broken/AtoB.fp16.onnx"] = new Uint8Array(3000);
+delete seed.files["broken/AtoB.int8.onnx"];
 const FILE = "AtoB.fp32.onnx";
 const bytes = seed.files[`demo/${FILE}`] as Uint8Array;
 const size = bytes.byteLength;
@@ -94,6 +106,9 @@ describe("GET /api/v1/models", () => {
     ["provider=cuda", /Unsupported provider "cuda". Should be one of: webgpu, wasm/],
     ["provider=webgpu&f16=maybe", /Unsupported f16/],
     ["f16=1", /f16 needs provider=webgpu/],
+    ["provider=wasm&f16=1", /f16 needs provider=webgpu/],
+    ["provider=webgpu&f16=true", /Unsupported f16 "true". Should be one of: 0, 1/],
+    ["provider=webgpu&f16=constructor", /Unsupported f16/],
   ])("?%s is a 400 that says what is valid", async (query, message) => {
     const res = await get(`/api/v1/models?${query}`);
     expect(res.status).toBe(400);
@@ -139,13 +154,14 @@ describe("GET /api/v1/models/:id", () => {
 describe("GET|HEAD /models/:id/:file", () => {
   const path = `/models/demo/${FILE}`;
 
-  it("serves the whole file with its immutable caching, ETag, digest, CORP and length", async () => {
+  // File names are reused when a model is re-exported, so caches must revalidate.
+  it("serves the whole file with revalidated caching, ETag, digest, CORP and length", async () => {
     const res = await get(path);
     expect(res.status).toBe(200);
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
     expect(res.headers.get("content-length")).toBe(String(size));
     expect(res.headers.get("etag")).toBe(`"${sha.toString("hex")}"`);
-    expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(res.headers.get("cache-control")).toBe("public, max-age=300, must-revalidate");
     expect(res.headers.get("repr-digest")).toBe(`sha-256=:${sha.toString("base64")}:`);
     expect(res.headers.get("accept-ranges")).toBe("bytes");
     expect(res.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
@@ -166,6 +182,7 @@ describe("GET|HEAD /models/:id/:file", () => {
     expect(res.status).toBe(304);
     expect(await res.text()).toBe("");
     expect(res.headers.get("etag")).toBe(`"${sha.toString("hex")}"`);
+    expect(res.headers.get("cache-control")).toBe("public, max-age=300, must-revalidate");
   });
 
   it.each([
@@ -176,7 +193,9 @@ describe("GET|HEAD /models/:id/:file", () => {
     ["bytes=69000-", 69000, size - 1], // open-ended
     ["bytes=10-99999999999999999999", 10, size - 1], // end clamped
     [`bytes=${size - 1}-`, size - 1, size - 1],
-    [" bytes = 5 - 9 ", 5, 9], // whitespace tolerated
+    ["Bytes=0-9", 0, 9], // range units are case-insensitive
+    ["BYTES=-10", size - 10, size - 1],
+    ["bytes=5-9 ", 5, 9], // whitespace around the whole value is not part of it
   ])("Range %s -> 206 with the right Content-Range and bytes", async (range, first, last) => {
     const res = await get(path, { Range: range });
     expect(res.status).toBe(206);
@@ -205,18 +224,27 @@ describe("GET|HEAD /models/:id/:file", () => {
     "bytes=9-1",
     "bytes=-",
     "bytes",
+    "bytes=1 0-20", // no whitespace inside a range spec (RFC 9110 §14.1.1)
+    " bytes = 5 - 9 ",
+    "bytes =0-9",
+    "bytes= 0-9",
   ])("Range %s is ignored: 200 with the whole file", async (range) => {
     const res = await get(path, { Range: range });
     expect(res.status).toBe(200);
     expect((await res.arrayBuffer()).byteLength).toBe(size);
   });
 
-  it("HEAD with Range gives 206 headers only", async () => {
-    const res = await get(path, { Range: "bytes=0-9" }, "HEAD");
-    expect(res.status).toBe(206);
-    expect(res.headers.get("content-range")).toBe(`bytes 0-9/${size}`);
-    expect(res.headers.get("content-length")).toBe("10");
-  });
+  // RFC 9110 §14.2: range handling is defined for GET only; HEAD ignores Range.
+  it.each(["bytes=0-9", `bytes=${size}-`])(
+    "HEAD with Range %s gives the whole file's headers",
+    async (range) => {
+      const res = await get(path, { Range: range }, "HEAD");
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-range")).toBeNull();
+      expect(res.headers.get("content-length")).toBe(String(size));
+      expect(res.headers.get("etag")).toBe(`"${sha.toString("hex")}"`);
+    },
+  );
 
   it("honours If-Range only while the ETag matches", async () => {
     const etag = `"${sha.toString("hex")}"`;
@@ -251,6 +279,61 @@ describe("GET|HEAD /models/:id/:file", () => {
   });
 });
 
+describe("storage out of step with the manifest", () => {
+  const expectError = async (res: Response, status: number, code: string, method: string) => {
+    expect(res.status).toBe(status);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.headers.get("content-range")).toBeNull();
+    if (method === "GET") expect((await errorOf(res)).code).toBe(code);
+  };
+
+  it.each(["GET", "HEAD"])(
+    "%s of a listed file missing from storage: 404 file_missing",
+    async (method) => {
+      await expectError(await get(MISSING, {}, method), 404, "file_missing", method);
+      await expectError(
+        await get(MISSING, { Range: "bytes=0-9" }, method),
+        404,
+        "file_missing",
+        method,
+      );
+    },
+  );
+
+  it.each([
+    ["GET", {}],
+    ["HEAD", {}],
+    ["GET", { Range: "bytes=0-9" }], // inside the stored bytes
+    ["GET", { Range: "bytes=2000-2009" }], // past the stored end, inside the listed size
+    ["GET", { Range: "bytes=-10" }],
+    ["HEAD", { Range: "bytes=2000-2009" }],
+  ] as const)("%s %j of a shorter object: 503 file_inconsistent", async (method, headers) => {
+    const res = await get(SHORT, headers, method);
+    await expectError(res, 503, "file_inconsistent", method);
+  });
+
+  it.each([
+    ["GET", {}],
+    ["HEAD", {}],
+    ["GET", { Range: "bytes=0-9" }],
+  ] as const)(
+    "%s %j of an object whose sha256 differs: 503 file_inconsistent",
+    async (method, headers) => {
+      const res = await get(OTHER_BYTES, headers, method);
+      await expectError(res, 503, "file_inconsistent", method);
+    },
+  );
+
+  it("names both hashes", async () => {
+    const message = (await errorOf(await get(OTHER_BYTES))).message;
+    const stored = createHash("sha256").update(new Uint8Array(3000)).digest("hex");
+    const listed = seed.manifest.models[2]?.generators[0]?.variants.find((v) => v.dtype === "fp16");
+    expect(message).toContain(stored);
+    expect(message).toContain(listed?.sha256);
+  });
+});
+
 describe("CORS", () => {
   it("allows the configured site origin and exposes the download headers", async () => {
     const res = await get(`/models/demo/${FILE}`, { Origin: SITE, Range: "bytes=0-0" });
@@ -258,6 +341,48 @@ describe("CORS", () => {
     const exposed = (res.headers.get("access-control-expose-headers") ?? "").toLowerCase();
     for (const h of ["content-length", "content-range", "etag"]) expect(exposed).toContain(h);
     expect(res.headers.get("vary")).toMatch(/origin/i);
+  });
+
+  it("keeps the CORS headers on 304s", async () => {
+    const manifest = await get("/api/v1/models", { Origin: SITE });
+    const file = `/models/demo/${FILE}`;
+    for (const [p, etag] of [
+      ["/api/v1/models", manifest.headers.get("etag") ?? ""],
+      [file, `"${sha.toString("hex")}"`],
+    ] as const) {
+      const res = await get(p, { Origin: SITE, "If-None-Match": etag });
+      expect(res.status, p).toBe(304);
+      expect(res.headers.get("access-control-allow-origin"), p).toBe(SITE);
+      expect(res.headers.get("access-control-expose-headers") ?? "", p).toMatch(/ETag/i);
+      expect(res.headers.get("vary") ?? "", p).toMatch(/origin/i);
+    }
+  });
+
+  it("exposes the API headers a page needs", async () => {
+    const res = await get("/api/v1/models", { Origin: SITE });
+    const exposed = (res.headers.get("access-control-expose-headers") ?? "").toLowerCase();
+    for (const h of ["etag", "location", "retry-after", "www-authenticate"]) {
+      expect(exposed).toContain(h);
+    }
+  });
+
+  it.each([
+    ["/api/v1/models", "GET", ["if-none-match"]],
+    ["/api/v1/shares/AAAAAAAAAAAAAAAAAAAAAA", "DELETE", ["authorization"]],
+    [`/models/demo/${FILE}`, "GET", ["range", "if-range", "if-none-match"]],
+  ])("preflight for %s allows the conditional and range headers", async (p, method, wanted) => {
+    const res = await fetch(`${worker.url}${p}`, {
+      method: "OPTIONS",
+      headers: {
+        Origin: SITE,
+        "Access-Control-Request-Method": method,
+        "Access-Control-Request-Headers": "x-not-allowed",
+      },
+    });
+    expect(res.status).toBe(204);
+    const allowed = (res.headers.get("access-control-allow-headers") ?? "").toLowerCase();
+    for (const h of wanted) expect(allowed.split(",")).toContain(h);
+    expect(allowed).not.toContain("x-not-allowed");
   });
 
   it("gives other origins nothing", async () => {

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../../worker/local-r2.ts";
+import { ROOT, seedBucket, withLocalBucket } from "../../worker/local-r2.ts";
 import app from "../../worker/src/index.ts";
 import { OPENAPI } from "../../worker/src/openapi.ts";
 import { startWorker } from "../helpers/server.ts";
@@ -43,6 +43,34 @@ describe("OpenAPI document", () => {
 
   it("lists exactly the routes the app registers", () => {
     expect(new Set(documented)).toEqual(new Set(registered()));
+  });
+
+  const responses = (p: string, method: string): Record<string, { description?: string }> =>
+    (OPENAPI.paths as Record<string, Record<string, { responses: object }>>)[p]?.[method]
+      ?.responses as Record<string, { description?: string }>;
+
+  it.each([
+    ["/api/v1/models", "get", ["manifest_missing", "manifest_invalid"]],
+    ["/api/v1/models/{id}", "get", ["manifest_missing", "manifest_invalid"]],
+    ["/models/{id}/{file}", "get", ["manifest_missing", "manifest_invalid", "file_inconsistent"]],
+    ["/models/{id}/{file}", "head", ["manifest_missing", "manifest_invalid", "file_inconsistent"]],
+    ["/api/v1/shares", "post", ["manifest_missing", "manifest_invalid"]],
+  ])("documents the 503s of %s %s", (p, method, codes) => {
+    const unavailable = responses(p, method)["503"];
+    for (const code of codes) expect(unavailable?.description).toContain(code);
+  });
+
+  it.each(["/api/v1/shares/{id}/output", "/api/v1/shares/{id}/input"])(
+    "documents the 304 of %s",
+    (p) => {
+      expect(responses(p, "get")["304"]).toBeDefined();
+    },
+  );
+
+  it("documents the f16 values the API accepts and the 405 for other methods", () => {
+    const f16 = OPENAPI.paths["/api/v1/models"].get.parameters.find((q) => q.name === "f16");
+    expect(f16?.schema.enum).toEqual(["0", "1"]);
+    expect(OPENAPI.info.description).toMatch(/405 method_not_allowed.*Allow/);
   });
 
   it("is served at /api/v1/openapi.json", async () => {
@@ -82,6 +110,28 @@ describe("npm run seed", () => {
   it("writes the manifest and every file, then skips them when unchanged", async () => {
     expect((await seedCli()).stdout).toMatch(/1 model\(s\): wrote 5 object\(s\), 0 unchanged/);
     expect((await seedCli()).stdout).toMatch(/wrote 0 object\(s\), 5 unchanged/);
+  });
+
+  it("records each object's sha256, which the worker checks against the manifest", async () => {
+    await withLocalBucket(persistTo, async (bucket) => {
+      for (const v of seed.manifest.models[0]?.generators.flatMap((g) => g.variants) ?? []) {
+        const stored = await bucket.head(`models/seeded/${v.file}`);
+        expect(stored?.customMetadata?.sha256, v.file).toBe(v.sha256);
+      }
+    });
+  });
+
+  it("writes the files before the manifest that lists them", async () => {
+    const keys: string[] = [];
+    await seedBucket(
+      {
+        head: async () => null,
+        put: async (key) => keys.push(key),
+      },
+      seed,
+    );
+    expect(keys.at(-1)).toBe("manifest.json");
+    expect(keys).toHaveLength(5);
   });
 
   it("wrangler dev on that folder serves what was seeded", async () => {

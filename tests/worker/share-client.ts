@@ -34,6 +34,42 @@ export function form(fields: Fields): FormData {
   return fd;
 }
 
+/**
+ * The multipart body a browser sends for a form whose file inputs `emptyFiles`
+ * were left empty: each a part with `filename=""` and no bytes (undici's
+ * FormData cannot produce one; it drops an empty filename).
+ */
+export function browserForm(
+  fields: Fields,
+  emptyFiles: string[],
+): { body: Uint8Array; contentType: string } {
+  const boundary = "----BrowserFormBoundary7MA4YWxkTrZu0gW";
+  const enc = new TextEncoder();
+  const chunks: Uint8Array[] = [];
+  const part = (name: string, extra: string, bytes: Uint8Array) => {
+    chunks.push(
+      enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"${extra}\r\n\r\n`),
+      bytes,
+      enc.encode("\r\n"),
+    );
+  };
+  for (const [k, v] of Object.entries(fields)) {
+    if (typeof v === "string") part(k, "", enc.encode(v));
+    else part(k, `; filename="${k}.bin"\r\nContent-Type: ${v.type}`, v.bytes);
+  }
+  for (const k of emptyFiles) {
+    part(k, '; filename=""\r\nContent-Type: application/octet-stream', new Uint8Array(0));
+  }
+  chunks.push(enc.encode(`--${boundary}--\r\n`));
+  const body = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of chunks) {
+    body.set(c, at);
+    at += c.byteLength;
+  }
+  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
 export const postShare = (url: string, fields: Fields, ip = nextIp()) =>
   fetch(`${url}/api/v1/shares`, {
     method: "POST",

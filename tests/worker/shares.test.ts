@@ -9,9 +9,11 @@ import { image, MIME } from "./fixtures.ts";
 import { errorOf } from "./http.ts";
 import {
   base,
+  browserForm,
   type Created,
   type Fields,
   form,
+  nextIp,
   type Part,
   png,
   postShare,
@@ -75,12 +77,15 @@ describe("a share's life", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toBe(sent.type);
       expect(res.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
+      // Revalidated on every use, so a deleted share stops being shown at once.
+      expect(res.headers.get("cache-control")).toBe("public, no-cache");
       expect(new Uint8Array(await res.arrayBuffer())).toEqual(sent.bytes);
       const etag = res.headers.get("etag") ?? "";
       const again = await fetch(`${worker.url}/api/v1/shares/${created.id}/${part}`, {
         headers: { "If-None-Match": etag },
       });
       expect(again.status).toBe(304);
+      expect(again.headers.get("cache-control")).toBe("public, no-cache");
     }
   });
 
@@ -151,9 +156,38 @@ describe("accepted uploads", () => {
       expect(page).toContain('<meta property="og:image:height" content="7">');
     },
   );
+
+  // What a browser sends for an <input type="file"> left empty: a part with
+  // filename="" and no bytes. That is no input, not a bad image.
+  const postBrowserForm = (fields: Fields, emptyFiles: string[]) => {
+    const { body, contentType } = browserForm(fields, emptyFiles);
+    return fetch(`${worker.url}/api/v1/shares`, {
+      method: "POST",
+      body,
+      headers: { "Content-Type": contentType, "CF-Connecting-IP": nextIp() },
+    });
+  };
+
+  it("an empty optional file input counts as no input", async () => {
+    const res = await postBrowserForm({ ...base, output: await png(8, 8) }, ["input"]);
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as Created;
+    const meta = (await (await fetch(`${worker.url}/api/v1/shares/${id}`)).json()) as {
+      inputUrl: unknown;
+    };
+    expect(meta.inputUrl).toBeNull();
+    expect((await fetch(`${worker.url}/api/v1/shares/${id}/input`)).status).toBe(404);
+  });
+
+  it("an empty output file input is still a missing output", async () => {
+    const res = await postBrowserForm(base, ["output", "input"]);
+    expect(res.status).toBe(400);
+    const err = await errorOf(res);
+    expect(err.code).toBe("bad_field");
+    expect(err.message).toMatch(/"output".*required/);
+  });
 });
 
-/** A PNG whose header claims `w` x `h` (the worker reads sizes from headers, not pixels). */
 describe("rate limit", () => {
   it("allows 10 shares a minute per client, then 429 with Retry-After; others are unaffected", async () => {
     const ip = "192.0.2.77";

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningWorker, startWorker } from "../helpers/server.ts";
 import { fakeSeed } from "./fixtures.ts";
-import { rawRequest } from "./http.ts";
+import { errorOf, rawRequest } from "./http.ts";
 
 const seed = fakeSeed([{ id: "demo", sizes: { fp32: 2000, int8: 500 } }]);
 const FILE = "/models/demo/AtoB.fp32.onnx";
@@ -127,5 +127,44 @@ describe("bad requests", () => {
       }
     }
     expect(failures).toEqual([]);
+  });
+});
+
+describe("a method a route does not have", () => {
+  it.each([
+    ["PUT", SHARE, "GET, HEAD, DELETE, OPTIONS"],
+    ["PATCH", `${SHARE}/output`, "GET, HEAD, OPTIONS"],
+    ["POST", "/api/v1/models", "GET, HEAD, OPTIONS"],
+    ["DELETE", "/api/v1/models/demo", "GET, HEAD, OPTIONS"],
+    ["GET", "/api/v1/shares", "POST, OPTIONS"],
+    ["POST", FILE, "GET, HEAD, OPTIONS"],
+    ["PUT", "/models/demo/not-listed.onnx", "GET, HEAD, OPTIONS"],
+    ["POST", "/api/v1/openapi.json", "GET, HEAD, OPTIONS"],
+  ])("%s %s: 405 method_not_allowed with Allow: %s", async (method, path, allow) => {
+    const res = await fetch(`${worker.url}${path}`, { method });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe(allow);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const err = await errorOf(res);
+    expect(err.code).toBe("method_not_allowed");
+    expect(err.message).toContain(method);
+  });
+
+  it("HEAD on a POST-only route is a 405 too", async () => {
+    const res = await fetch(`${worker.url}/api/v1/shares`, { method: "HEAD" });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST, OPTIONS");
+  });
+
+  it.each([
+    ["POST", "/api/v1/nope"],
+    ["PUT", "/api/v2/models"],
+    ["POST", "/models/demo/AtoB.fp32.onnx/extra"],
+    ["DELETE", "/api/v1/shares/x/thumbnail"],
+  ])("%s %s (no such route) stays a 404", async (method, path) => {
+    const res = await fetch(`${worker.url}${path}`, { method });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("allow")).toBeNull();
+    expect((await errorOf(res)).code).toBe("not_found");
   });
 });

@@ -5,7 +5,8 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./env.ts";
-import { notFound, onError } from "./errors.ts";
+import { onError } from "./errors.ts";
+import { unrouted } from "./http/allow.ts";
 import { manifestLoader } from "./manifest.ts";
 import { siteCors } from "./middleware/cors.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
@@ -24,13 +25,16 @@ app.use(
   "/api/*",
   siteCors({
     allowMethods: ["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
-    allowHeaders: ["Authorization", "Content-Type"],
-    exposeHeaders: ["ETag"],
+    allowHeaders: ["Authorization", "Content-Type", "If-None-Match"],
+    // Not CORS-safelisted: ETag, Location (201), Retry-After (429), WWW-Authenticate (401).
+    exposeHeaders: ["ETag", "Location", "Retry-After", "WWW-Authenticate"],
   }),
 );
 app.use(
   "/models/*",
   siteCors({
+    // Range is safelisted only for simple `bytes=a-b`; a suffix range needs the preflight.
+    allowHeaders: ["Range", "If-Range", "If-None-Match"],
     exposeHeaders: ["Content-Length", "Content-Range", "ETag", "Repr-Digest", "Accept-Ranges"],
   }),
 );
@@ -40,8 +44,8 @@ app.route("/api/v1/models", modelRoutes(loadManifest));
 app.route("/api/v1/shares", shareRoutes(loadManifest));
 app.route("/models", fileRoutes(loadManifest));
 app.route("/s", sharePageRoutes(loadManifest));
-app.all("/api/*", notFound);
-app.all("/models/*", notFound);
+app.all("/api/*", unrouted(app));
+app.all("/models/*", unrouted(app));
 
 // Everything else is the static site. Fetched responses have immutable
 // headers; copy so the security middleware can add its own.

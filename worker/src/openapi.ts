@@ -2,8 +2,19 @@
  * The OpenAPI 3.1 document, hand-written next to the routes it describes.
  * A test compares it with the routes the app registers.
  */
+import { F16_VALUES } from "./routes/models.ts";
+
 const error = { $ref: "#/components/responses/Error" };
 const json = (schema: object) => ({ "application/json": { schema } });
+/** 503: storage does not hold what the API needs (a server-side fault, not the client's). */
+const unavailable = (...codes: string[]) => ({
+  description: `Storage is out of step: ${codes.join(", ")}.`,
+  content: json({ $ref: "#/components/schemas/Error" }),
+});
+const noManifest = unavailable(
+  "manifest_missing (no manifest.json)",
+  "manifest_invalid (it fails the schema)",
+);
 const idParam = (name: string, description: string) => ({
   name,
   in: "path",
@@ -22,17 +33,26 @@ const clientQuery = [
   {
     name: "f16",
     in: "query",
-    schema: { type: "string", enum: ["0", "1"] },
-    description: "With provider=webgpu: the adapter has the shader-f16 feature.",
+    schema: { type: "string", enum: [...F16_VALUES.keys()] },
+    description:
+      "The WebGPU adapter has the shader-f16 feature (1) or not (0). Only with provider=webgpu; otherwise 400.",
   },
 ];
 
 const fileResponses = {
-  "200": { description: "The whole file (also when Range names several ranges or is malformed)." },
-  "206": { description: "One byte range; Content-Range says which." },
+  "200": {
+    description:
+      "The whole file (also when Range names several ranges or is malformed, and always for HEAD).",
+  },
+  "206": { description: "One byte range (GET only); Content-Range says which." },
   "304": { description: "If-None-Match matched the ETag (the file's sha256)." },
   "404": error,
   "416": { description: "The range starts past the end; Content-Range: bytes */<size>." },
+  "503": unavailable(
+    "manifest_missing",
+    "manifest_invalid",
+    "file_inconsistent (the stored object's size or recorded sha256 differs from the manifest)",
+  ),
 };
 
 const shareMeta = {
@@ -59,6 +79,8 @@ const shareMeta = {
   },
 };
 
+const notModified = { description: "If-None-Match matched the image's ETag." };
+
 const image = {
   description: "The stored JPEG, PNG or WebP image.",
   content: { "image/*": { schema: { type: "string", format: "binary" } } },
@@ -70,7 +92,8 @@ export const OPENAPI = {
     title: "Unpaired edge API",
     version: "1.0.0",
     description:
-      "Model manifest, model file downloads and share links. Errors are {error: {code, message}}.",
+      "Model manifest, model file downloads and share links. Errors are {error: {code, message}}. " +
+      "A method a path does not list: 405 method_not_allowed with an Allow header naming the ones it has.",
   },
   paths: {
     "/api/v1/models": {
@@ -84,6 +107,7 @@ export const OPENAPI = {
           },
           "304": { description: "Not modified." },
           "400": error,
+          "503": noManifest,
         },
       },
     },
@@ -96,6 +120,7 @@ export const OPENAPI = {
           "304": { description: "Not modified." },
           "400": error,
           "404": error,
+          "503": noManifest,
         },
       },
     },
@@ -154,6 +179,7 @@ export const OPENAPI = {
           "413": error,
           "415": error,
           "429": error,
+          "503": noManifest,
         },
       },
     },
@@ -175,16 +201,16 @@ export const OPENAPI = {
     },
     "/api/v1/shares/{id}/output": {
       get: {
-        summary: "The shared output image.",
+        summary: "The shared output image (Cache-Control: no-cache; revalidate with the ETag).",
         parameters: [idParam("id", "Share id.")],
-        responses: { "200": image, "404": error, "410": error },
+        responses: { "200": image, "304": notModified, "404": error, "410": error },
       },
     },
     "/api/v1/shares/{id}/input": {
       get: {
         summary: "The shared input image, when one was shared.",
         parameters: [idParam("id", "Share id.")],
-        responses: { "200": image, "404": error, "410": error },
+        responses: { "200": image, "304": notModified, "404": error, "410": error },
       },
     },
     "/s/{id}": {
@@ -195,6 +221,7 @@ export const OPENAPI = {
           "200": { description: "HTML.", content: { "text/html": { schema: { type: "string" } } } },
           "404": { description: "HTML page saying the share does not exist." },
           "410": { description: "HTML page saying the share expired." },
+          "503": noManifest,
         },
       },
     },

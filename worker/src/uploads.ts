@@ -29,7 +29,11 @@ export async function readImage(
   name: string,
 ): Promise<{ info: ImageInfo; bytes: Uint8Array } | null> {
   const file = form.get(name);
-  if (file === null) return null;
+  // A browser sends a file input left empty as a part with filename="" and no
+  // bytes; workerd parses that as the string "", other parsers as a nameless
+  // empty File. Either is no file, not a bad one.
+  const empty = file === "" || (file instanceof File && file.name === "" && file.size === 0);
+  if (file === null || empty) return null;
   if (typeof file === "string")
     throw new ApiError(400, "bad_field", `Field "${name}" must be a file.`);
   if (file.size > MAX_IMAGE_BYTES) {

@@ -10,11 +10,16 @@ export type RangeResult =
   | { kind: "partial"; offset: number; length: number }
   | { kind: "unsatisfiable" };
 
-const SINGLE = /^bytes=(\d*)-(\d*)$/;
+/**
+ * RFC 9110 §14.1: range units are case-insensitive, and the grammar has no
+ * whitespace inside `bytes=a-b`; only optional whitespace around the whole
+ * field value (OWS: spaces and tabs) is not part of it.
+ */
+const SINGLE = /^[ \t]*bytes=(\d*)-(\d*)[ \t]*$/i;
 
 export function parseRange(header: string | null | undefined, size: number): RangeResult {
   if (!header) return { kind: "full" };
-  const m = SINGLE.exec(header.replace(/\s+/g, ""));
+  const m = SINGLE.exec(header);
   if (!m) return { kind: "full" }; // several ranges, other units, junk
   const [, first = "", last = ""] = m;
   if (first === "" && last === "") return { kind: "full" };

@@ -3,6 +3,12 @@ import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { type AppEnv, settings } from "../env.ts";
 
+/** What this middleware adds to an answer; a 304 made later must keep them. */
+export const CORS_RESPONSE_HEADERS = [
+  "Access-Control-Allow-Origin",
+  "Access-Control-Expose-Headers",
+] as const;
+
 export interface CorsOptions {
   allowMethods?: string[];
   allowHeaders?: string[];

@@ -19,13 +19,64 @@ function hexToBase64(hex: string): string {
 function fileHeaders(variant: Variant, etag: string): Record<string, string> {
   return {
     ETag: etag,
-    "Cache-Control": "public, max-age=31536000, immutable",
+    // Not immutable: a re-exported model keeps its file name with new bytes.
+    // Revalidating costs a 304 (the ETag is the manifest's sha256).
+    "Cache-Control": "public, max-age=300, must-revalidate",
     "Accept-Ranges": "bytes",
     // RFC 9530: the digest of the whole file, valid for 206 parts too.
     "Repr-Digest": `sha-256=:${hexToBase64(variant.sha256)}:`,
     // The site is cross-origin isolated (COEP require-corp) and may live on another origin.
     "Cross-Origin-Resource-Policy": "cross-origin",
   };
+}
+
+/**
+ * Why a stored object is not the file the manifest lists, or null when it is.
+ * Seeding records the sha256 it verified in customMetadata; an object stored
+ * without one can only be checked by size.
+ */
+function storageProblem(object: R2Object | null, variant: Variant): ApiError | null {
+  if (!object) {
+    return new ApiError(
+      404,
+      "file_missing",
+      "The manifest lists this file but it is not in storage.",
+    );
+  }
+  if (object.size !== variant.bytes) {
+    return new ApiError(
+      503,
+      "file_inconsistent",
+      `Stored file has ${object.size} bytes, the manifest says ${variant.bytes}.`,
+    );
+  }
+  const stored = object.customMetadata?.sha256;
+  if (stored !== undefined && stored !== variant.sha256) {
+    return new ApiError(
+      503,
+      "file_inconsistent",
+      `Stored file has sha256 ${stored}, the manifest says ${variant.sha256}.`,
+    );
+  }
+  return null;
+}
+
+/**
+ * The object or one byte range of it. R2 refuses a range past the object's
+ * end, which (the range being checked against the manifest's size) means the
+ * stored object is shorter than listed: report that, not a server fault.
+ */
+async function getObject(
+  bucket: R2Bucket,
+  key: string,
+  variant: Variant,
+  range: R2Range | undefined,
+): Promise<R2ObjectBody | null> {
+  try {
+    return await bucket.get(key, range ? { range } : {});
+  } catch (e) {
+    throw storageProblem(await bucket.head(key), variant) ?? e;
+  }
 }
 
 export function fileRoutes(loadManifest: LoadManifest) {
@@ -48,10 +99,12 @@ export function fileRoutes(loadManifest: LoadManifest) {
     }
     const key = modelKey(entry.id, variant.file);
     const size = variant.bytes;
+    const head = c.req.method === "HEAD";
+    // Range is defined for GET only (RFC 9110 §14.2): HEAD describes the whole file.
     // If-Range: serve the range only while the client's copy is this exact file.
     const ifRange = c.req.header("If-Range");
     const range =
-      ifRange && ifRange !== etag
+      head || (ifRange && ifRange !== etag)
         ? { kind: "full" as const }
         : parseRange(c.req.header("Range"), size);
     if (range.kind === "unsatisfiable") {
@@ -59,23 +112,13 @@ export function fileRoutes(loadManifest: LoadManifest) {
         "Content-Range": `bytes */${size}`,
       });
     }
-    const head = c.req.method === "HEAD";
     const object = head
       ? await c.env.MODELS.head(key)
-      : await c.env.MODELS.get(key, range.kind === "partial" ? { range } : {});
-    if (!object) {
-      throw new ApiError(
-        404,
-        "file_missing",
-        "The manifest lists this file but it is not in storage.",
-      );
-    }
-    if (object.size !== size) {
-      throw new ApiError(
-        503,
-        "file_inconsistent",
-        `Stored file has ${object.size} bytes, the manifest says ${size}.`,
-      );
+      : await getObject(c.env.MODELS, key, variant, range.kind === "partial" ? range : undefined);
+    const problem = storageProblem(object, variant);
+    if (problem) {
+      if (!head) await (object as R2ObjectBody | null)?.body.cancel(); // a body we will not send
+      throw problem;
     }
     const body = head ? null : (object as R2ObjectBody).body;
     headers["Content-Type"] = "application/octet-stream";

@@ -6,7 +6,7 @@
  * answer is still a valid manifest for the shared schema.
  */
 import { Hono } from "hono";
-import { etag } from "hono/etag";
+import { etag, RETAINED_304_HEADERS } from "hono/etag";
 import {
   type Manifest,
   type ModelEntry,
@@ -17,31 +17,36 @@ import { type ClientCaps, pickVariant } from "../../../models/select.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import type { LoadManifest } from "../manifest.ts";
+import { CORS_RESPONSE_HEADERS } from "../middleware/cors.ts";
 
 const CACHE_CONTROL = "public, max-age=60, must-revalidate";
-const FLAGS: Readonly<Record<string, boolean>> = {
-  "1": true,
-  true: true,
-  "0": false,
-  false: false,
-};
+/** `f16` values, also listed in the OpenAPI document (a Map: no inherited "constructor"). */
+export const F16_VALUES: ReadonlyMap<string, boolean> = new Map([
+  ["0", false],
+  ["1", true],
+]);
 
 function clientCaps(query: Record<string, string>): ClientCaps | undefined {
   const { provider, f16 } = query;
-  if (provider === undefined) {
-    if (f16 !== undefined) throw new ApiError(400, "bad_query", "f16 needs provider=webgpu.");
-    return undefined;
-  }
-  if (!PROVIDERS.includes(provider as Provider)) {
+  if (provider !== undefined && !PROVIDERS.includes(provider as Provider)) {
     throw new ApiError(
       400,
       "bad_query",
       `Unsupported provider "${provider}". Should be one of: ${PROVIDERS.join(", ")}.`,
     );
   }
-  const shaderF16 = f16 === undefined ? false : FLAGS[f16];
+  // shader-f16 is a WebGPU adapter feature; with any other provider it means nothing.
+  if (f16 !== undefined && provider !== "webgpu") {
+    throw new ApiError(400, "bad_query", "f16 needs provider=webgpu.");
+  }
+  if (provider === undefined) return undefined;
+  const shaderF16 = f16 === undefined ? false : F16_VALUES.get(f16);
   if (shaderF16 === undefined) {
-    throw new ApiError(400, "bad_query", `Unsupported f16 "${f16}". Should be one of: 0, 1.`);
+    throw new ApiError(
+      400,
+      "bad_query",
+      `Unsupported f16 "${f16}". Should be one of: ${[...F16_VALUES.keys()].join(", ")}.`,
+    );
   }
   return { provider: provider as Provider, shaderF16 };
 }
@@ -57,8 +62,10 @@ function narrow(entry: ModelEntry, caps: ClientCaps | undefined): ModelEntry | u
 
 export function modelRoutes(loadManifest: LoadManifest) {
   const app = new Hono<AppEnv>();
-  // A strong ETag from the body: it differs per query, and If-None-Match gets a 304.
-  app.use("*", etag(), async (c, next) => {
+  // A strong ETag from the body: it differs per query, and If-None-Match gets a 304
+  // that keeps the CORS headers (a cross-origin page cannot read one without them).
+  const retainedHeaders = [...RETAINED_304_HEADERS, ...CORS_RESPONSE_HEADERS];
+  app.use("*", etag({ retainedHeaders }), async (c, next) => {
     await next();
     if (c.res.ok) c.header("Cache-Control", CACHE_CONTROL);
   });

@@ -108,7 +108,8 @@ export function shareRoutes(loadManifest: LoadManifest) {
       "Content-Type": object.httpMetadata?.contentType ?? "application/octet-stream",
       "Content-Length": String(object.size),
       ETag: object.httpEtag,
-      "Cache-Control": "public, max-age=60",
+      // Revalidate every use (a cheap 304), so a deleted share is not shown from a cache.
+      "Cache-Control": "public, no-cache",
       "Cross-Origin-Resource-Policy": "cross-origin",
     };
     if (etagMatches(c.req.header("If-None-Match"), object.httpEtag)) {
