@@ -85,7 +85,7 @@ export function addEntryOptions(cmd: Command): Command {
     )
     .option(
       "--trained-size <px>",
-      "side the generator was trained on (default: the run's crop size, or its load size with --preprocess scale_width)",
+      "side the generator was trained on (export: the run's crop size, or load size with --preprocess scale_width; import: 256, the reference's)",
       positiveInt,
     )
     .option("--max-side <px>", "recommended largest side for the site", positiveInt, 512)
