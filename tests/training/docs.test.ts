@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { TRAIN_OPTIONS, TRANSLATE_OPTIONS } from "../../training/options.ts";
+import {
+  parseTrainOptions,
+  parseTranslateOptions,
+  TRAIN_OPTIONS,
+  TRANSLATE_OPTIONS,
+} from "../../training/options.ts";
 
 const doc = readFileSync(new URL("../../docs/training.md", import.meta.url), "utf8");
 
@@ -35,6 +40,35 @@ describe("docs/training.md", () => {
         expect(rows.get(key)?.def, key).toBe(expected(def));
         expect(rows.get(key)?.help, key).toContain(def.help);
       }
+    });
+  }
+});
+
+/** Every `npm run <script> -- ...` command in a markdown file, continuations joined, comments dropped. */
+function commands(file: string, script: string): string[][] {
+  const text = readFileSync(new URL(`../../${file}`, import.meta.url), "utf8");
+  const lines = text.replace(/\\\n\s*/g, " ").split("\n");
+  const prefix = `npm run ${script} -- `;
+  return lines
+    .filter((l) => l.startsWith(prefix))
+    .map((l) =>
+      l
+        .slice(prefix.length)
+        .replace(/\s#.*$/, "")
+        .trim()
+        .split(/\s+/),
+    );
+}
+
+describe("commands shown in the docs", () => {
+  for (const file of ["README.md", "docs/training.md"]) {
+    it(`${file}: every train and translate example parses`, () => {
+      const train = commands(file, "train").filter((a) => !a.includes("--help"));
+      const translate = commands(file, "translate");
+      expect(train.length + translate.length).toBeGreaterThan(0);
+      for (const args of train) expect(() => parseTrainOptions(args), args.join(" ")).not.toThrow();
+      for (const args of translate)
+        expect(() => parseTranslateOptions(args), args.join(" ")).not.toThrow();
     });
   }
 });
