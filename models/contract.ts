@@ -40,6 +40,20 @@ function checkSize(length: number, width: number, height: number, channels: numb
   }
 }
 
+/**
+ * Composite interleaved RGBA bytes over white, in place, leaving alpha as it
+ * is: the trainer flattens alpha on white, so a transparent pixel must reach
+ * the generator as white, not as the black its zeroed colour would give.
+ */
+export function flattenOnWhite(rgba: Uint8ClampedArray): void {
+  if (rgba.length % 4 !== 0) throw new RangeError(`RGBA buffer of ${rgba.length} values`);
+  for (let p = 0; p < rgba.length; p += 4) {
+    const a = rgba[p + 3] as number;
+    if (a === 255) continue;
+    for (let c = p; c < p + 3; c++) rgba[c] = 255 - ((255 - (rgba[c] as number)) * a) / 255;
+  }
+}
+
 /** Interleaved RGB(A) bytes -> planar float32 [3, H, W] in [-1, 1] (alpha dropped). */
 export function pixelsToCHW(
   pixels: ArrayLike<number>,

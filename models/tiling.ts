@@ -13,12 +13,17 @@
  * Memory stays bounded by the tile size, not the image size: tiles are
  * processed row by row and a band of `tileHeight` rows accumulates the
  * blended floats; rows no later tile can touch are written out as bytes.
+ *
+ * Alpha: RGBA input is composited over white before the generator (as the
+ * trainer flattens it) and the output keeps the input's alpha.
  */
 import {
   type Channels,
   cropCHW,
+  flattenOnWhite,
   padCHWReflect,
   pixelsToCHW,
+  roundDownToMultiple,
   roundUpToMultiple,
   SIZE_MULTIPLE,
   unitToByte,
@@ -58,7 +63,7 @@ export interface Tile {
   y: number;
   col: number;
   row: number;
-  /** Image pixels covered (smaller than the tile run only when the image side is). */
+  /** Image pixels covered: less than the tile run where the side is shorter, or for a last tile. */
   width: number;
   height: number;
 }
@@ -72,6 +77,15 @@ export type RunTile = (chw: Float32Array, width: number, height: number) => Prom
  * reflect-padded up to this and cropped back.
  */
 export const MIN_RUN_SIDE = 4 * SIZE_MULTIPLE;
+
+/**
+ * Tile side for a working size: at least MIN_RUN_SIDE and a multiple of
+ * SIZE_MULTIPLE (what the planner would round it to anyway), so a photo
+ * downscaled to it in fast mode is exactly one tile.
+ */
+export function tileSideFor(workingSize: number): number {
+  return roundDownToMultiple(Math.max(MIN_RUN_SIDE, workingSize));
+}
 
 /** The overlap the site uses: an eighth of the tile, a multiple of 4, within the planner's bounds. */
 export function defaultOverlap(tileSize: number): number {
@@ -96,20 +110,25 @@ export function validateTileOptions(o: TileOptions): { tileSize: number; overlap
 }
 
 /**
- * Plan one axis. Starts are spread evenly and rounded down to multiples of
- * SIZE_MULTIPLE so every tile samples the same stride-2 grid as a whole-image
- * run would; the last tile ends at the image edge. A side not larger than the
- * tile gets one tile, padded up to a multiple of SIZE_MULTIPLE.
+ * Plan one axis. Every start is a multiple of SIZE_MULTIPLE, so every tile
+ * samples the same stride-2 grid as a whole-image run would: the last start is
+ * `side - tileSize` rounded up (that tile may cover up to 3 pixels less than
+ * its length and is reflect-padded like any short tile), the others are spread
+ * evenly up to it and rounded down. A side not larger than the tile gets one
+ * tile, padded up to a multiple of SIZE_MULTIPLE.
  */
 export function planAxis(side: number, tileSize: number, overlap: number): AxisPlan {
   if (!Number.isInteger(side) || side <= 0) throw new RangeError(`bad image side ${side}`);
   if (side <= tileSize) {
     return { length: Math.max(MIN_RUN_SIDE, roundUpToMultiple(side)), starts: [0], ramps: [] };
   }
-  const n = Math.ceil((side - overlap) / (tileSize - overlap));
-  const last = side - tileSize;
-  const starts = Array.from({ length: n }, (_, i) =>
-    i === n - 1 ? last : Math.floor((i * last) / (n - 1) / SIZE_MULTIPLE) * SIZE_MULTIPLE,
+  const last = roundUpToMultiple(side - tileSize);
+  // Spacing at most tileSize - overlap: after rounding down, neighbours still
+  // share at least the overlap rounded down to a multiple of 4 (never a gap).
+  const n = 1 + Math.ceil(last / (tileSize - overlap));
+  const starts = Array.from(
+    { length: n },
+    (_, i) => Math.floor((i * last) / (n - 1) / SIZE_MULTIPLE) * SIZE_MULTIPLE,
   );
   const ramps = starts.slice(1).map((next, i) => {
     const shared = (starts[i] as number) + tileSize - next;
@@ -191,26 +210,38 @@ export function cropPixels(
 
 /**
  * Accumulates weighted tile outputs in a band of rows and writes finished rows
- * into `out` (interleaved, `channels` per pixel, alpha 255).
+ * into `out` (interleaved, `channels` per pixel). With 4 channels, alpha comes
+ * from `alphaFrom` (interleaved pixels of the same layout, the source image), or
+ * is 255 without it.
  */
 export class BandBlender {
   private readonly plan: TilePlan;
   private readonly out: Uint8ClampedArray;
   private readonly channels: Channels;
+  private readonly alphaFrom: ArrayLike<number> | undefined;
   private readonly band: Float32Array;
   private readonly bandRows: number;
   /** Image row held at band row 0. */
   private bandTop = 0;
 
-  constructor(plan: TilePlan, out: Uint8ClampedArray, channels: Channels) {
+  constructor(
+    plan: TilePlan,
+    out: Uint8ClampedArray,
+    channels: Channels,
+    alphaFrom?: ArrayLike<number>,
+  ) {
     if (out.length !== plan.width * plan.height * channels) {
       throw new RangeError(
         `output buffer has ${out.length} values, expected ${plan.width}x${plan.height}x${channels}`,
       );
     }
+    if (alphaFrom && alphaFrom.length !== out.length) {
+      throw new RangeError(`alpha source has ${alphaFrom.length} values, expected ${out.length}`);
+    }
     this.plan = plan;
     this.out = out;
     this.channels = channels;
+    this.alphaFrom = alphaFrom;
     this.bandRows = Math.min(plan.y.length, plan.height);
     this.band = new Float32Array(3 * plan.width * this.bandRows);
   }
@@ -270,7 +301,7 @@ export class BandBlender {
         this.out[p] = unitToByte(this.band[b] as number);
         this.out[p + 1] = unitToByte(this.band[bandPlane + b] as number);
         this.out[p + 2] = unitToByte(this.band[2 * bandPlane + b] as number);
-        if (ch === 4) this.out[p + 3] = 255;
+        if (ch === 4) this.out[p + 3] = this.alphaFrom ? (this.alphaFrom[p + 3] as number) : 255;
       }
     }
     for (let c = 0; c < 3; c++) {
@@ -290,9 +321,10 @@ export interface TiledSource {
 }
 
 /**
- * Translate an image of any size tile by tile: crop, convert, pad to the
- * tile's run size (only for sides smaller than the tile), run, crop back,
- * blend. Returns interleaved pixels with the source's channel count.
+ * Translate an image of any size tile by tile: crop, flatten alpha on white,
+ * convert, pad to the tile's run size (for sides shorter than it), run, crop
+ * back, blend. Returns interleaved pixels with the source's channel count (and
+ * alpha).
  */
 export async function translateTiled(
   src: TiledSource,
@@ -302,15 +334,17 @@ export async function translateTiled(
 ): Promise<Uint8ClampedArray> {
   const plan = planTiles(src.width, src.height, options);
   const out = new Uint8ClampedArray(src.width * src.height * src.channels);
-  const blender = new BandBlender(plan, out, src.channels);
+  const blender = new BandBlender(
+    plan,
+    out,
+    src.channels,
+    src.channels === 4 ? src.pixels : undefined,
+  );
   let done = 0;
   for (const tile of tilesOf(plan)) {
-    const chw = pixelsToCHW(
-      cropPixels(src.pixels, src.width, src.channels, tile),
-      tile.width,
-      tile.height,
-      src.channels,
-    );
+    const pixels = cropPixels(src.pixels, src.width, src.channels, tile);
+    if (src.channels === 4) flattenOnWhite(pixels);
+    const chw = pixelsToCHW(pixels, tile.width, tile.height, src.channels);
     const runW = plan.x.length;
     const runH = plan.y.length;
     const input = padCHWReflect(chw, 3, tile.width, tile.height, runW, runH);

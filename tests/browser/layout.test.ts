@@ -151,6 +151,23 @@ describe("layout and accessibility", () => {
     });
   }
 
+  it("announces progress and notes, and has no invisible tab stops", async () => {
+    const { page } = browser;
+    await openSite(page, `${worker.url}/`);
+    // aria-busy would keep screen readers from announcing the panel at all.
+    expect(await page.locator("#progress").getAttribute("aria-busy")).toBeNull();
+    expect(await page.locator("#progress").getAttribute("aria-live")).toBe("polite");
+    expect(await page.locator("#messages").getAttribute("aria-live")).toBe("polite");
+    // Desktop (no coarse pointer): the camera button is hidden, and so is its input.
+    const focused: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press("Tab");
+      focused.push(await page.evaluate(() => document.activeElement?.id ?? ""));
+    }
+    expect(focused).toContain("photo-file");
+    expect(focused).not.toContain("photo-camera");
+  });
+
   it("fits a 360 px phone, the slider works from the keyboard, and screenshots are taken", async () => {
     const { page } = browser;
     const photo = await testPhoto(320, 240);

@@ -23,13 +23,14 @@ const unexpected = (problems: string[]) => problems.filter((p) => !/status of 40
 
 let worker: RunningWorker;
 let tiny: TinyModel;
+/** The "broken" style's file: same size as the manifest says, one byte off. */
+let corrupt: Uint8Array;
 
 beforeAll(async () => {
   tiny = tinyModel({ id: "tiny" });
-  // Same size as the manifest says, one byte off: only the checksum can tell.
   const broken = tinyModel({ id: "broken" });
-  const file = broken.files["broken/AtoB.int8.onnx"] as Uint8Array;
-  file[file.length - 1] = (file.at(-1) as number) ^ 0xff;
+  corrupt = broken.files["broken/AtoB.int8.onnx"] as Uint8Array;
+  corrupt[corrupt.length - 1] = (corrupt.at(-1) as number) ^ 0xff;
   worker = await startWorker({ seed: seedOf(tiny, broken) });
   mkdirSync(SHOTS, { recursive: true });
 });
@@ -120,18 +121,43 @@ describe("translate page on WebAssembly", () => {
   it("downscales in fast mode and honours EXIF orientation", async () => {
     const { page } = browser;
     await setOptions(page, { mode: "fast", workingSize: 64 });
-    // Stored 120x80, EXIF orientation 6 (rotate 90° clockwise): shown 80x120.
     const sharp = (await import("sharp")).default;
-    const rotated = await sharp(await testPhoto(120, 80))
-      .jpeg()
-      .withMetadata({ orientation: 6 })
-      .toBuffer();
+    /** A phone-style JPEG: pixels stored as shot, EXIF saying how to turn them. */
+    const phoneJpeg = async (width: number, height: number, orientation: number) =>
+      sharp(await testPhoto(width, height))
+        .jpeg({ quality: 100, chromaSubsampling: "4:4:4" })
+        .withMetadata({ orientation })
+        .toBuffer();
+    // Stored 120x80, orientation 6 (rotate 90° clockwise): shown 80x120, downscaled to 43x64.
+    const big = await translate(
+      page,
+      upload(page, "#photo-file", "phone.jpg", "image/jpeg", await phoneJpeg(120, 80, 6)),
+    );
+    const out = await decodeRgba(big.png);
+    expect([out.width, out.height]).toEqual([43, 64]);
+
+    // The size cannot tell orientation 6 from 5, 7 or 8 (all swap the sides): the pixels can.
+    // Small enough not to be downscaled, so the reference is the same file turned by sharp.
+    const model = tiny.onnx.get("int8") as Uint8Array;
+    const turned = async (jpeg: Buffer) => sharp(jpeg).rotate().png().toBuffer();
+    const jpeg = await phoneJpeg(56, 40, 6);
     const result = await translate(
       page,
-      upload(page, "#photo-file", "phone.jpg", "image/jpeg", rotated),
+      upload(page, "#photo-file", "phone.jpg", "image/jpeg", jpeg),
     );
-    const out = await decodeRgba(result.png);
-    expect([out.width, out.height]).toEqual([43, 64]);
+    const shown = await decodeRgba(result.png);
+    const expected = await referenceTranslate(model, await turned(jpeg), 64);
+    const diff = diffRgb(shown, expected);
+    expect(diff.max).toBeLessThanOrEqual(TOLERANCE.max);
+    expect(diff.changed).toBeLessThan(TOLERANCE.changed);
+    for (const other of [5, 7, 8]) {
+      const wrong = await referenceTranslate(
+        model,
+        await turned(await phoneJpeg(56, 40, other)),
+        64,
+      );
+      expect(diffRgb(shown, wrong).mean, `orientation ${other}`).toBeGreaterThan(10);
+    }
   });
 
   it("translates a 12-megapixel photo at full resolution without running out of memory", async () => {
@@ -153,6 +179,24 @@ describe("translate page on WebAssembly", () => {
     expect(result.messages).toBe("");
     expect(unexpected(browser.problems)).toEqual([]);
   }, 300_000);
+
+  it("cancels a running translation and keeps the photo for another try", async () => {
+    const { page } = browser;
+    await setOptions(page, { mode: "full", workingSize: 64 });
+    const runs = await page.locator("#result").getAttribute("data-runs");
+    // About 900 tiles: long enough to press Cancel in the middle.
+    await upload(page, "#photo-file", "long.png", "image/png", await testPhoto(1800, 1400))();
+    await page.waitForFunction(() => !(document.getElementById("tiles") as HTMLElement).hidden);
+    await page.click("#cancel");
+    await expect.poll(() => page.locator("#messages").textContent()).toMatch(/^Cancelled\./);
+    expect(await page.locator("#progress").isHidden()).toBe(true);
+    expect(await page.locator("#result").getAttribute("data-runs")).toBe(runs);
+    // The photo is still there: Translate runs it again (fast this time).
+    await setOptions(page, { mode: "fast" });
+    const result = await translate(page, () => page.click("#translate"));
+    expect(result.note).toMatch(/: 64×50 in /);
+    expect(result.messages).toBe("");
+  });
 
   it("says clearly when a file is not an image or does not decode", async () => {
     const { page } = browser;
@@ -193,6 +237,26 @@ describe("translate page on WebAssembly", () => {
     const expected = await referenceTranslate(tiny.onnx.get("fp32") as Uint8Array, photo, 64);
     expect(diffRgb(await decodeRgba(result.png), expected).max).toBeLessThanOrEqual(TOLERANCE.max);
     expect(requests.filter((r) => r.startsWith("POST") || /\.onnx$/.test(r))).toEqual([]);
+
+    // Another file of the same name and size (other weights) is another model, not the first again.
+    const other = tinyModel({ id: "other", dtypes: ["fp32"], seed: 5 }).onnx.get(
+      "fp32",
+    ) as Uint8Array;
+    expect(other.length).toBe((tiny.onnx.get("fp32") as Uint8Array).length);
+    // The input was emptied after reading, so picking the same path again fires change.
+    expect(await page.locator("#own-model-file").inputValue()).toBe("");
+    // Opening a model runs the photo already there.
+    const again = await translate(page, () =>
+      page.setInputFiles("#own-model-file", {
+        name: "mine.onnx",
+        mimeType: "application/octet-stream",
+        buffer: Buffer.from(other),
+      }),
+    );
+    const expectedOther = await referenceTranslate(other, photo, 64);
+    expect(diffRgb(await decodeRgba(again.png), expectedOther).max).toBeLessThanOrEqual(
+      TOLERANCE.max,
+    );
   });
 });
 
@@ -211,6 +275,10 @@ describe("share", () => {
     await pickModel(page, "tiny");
     const photo = await testPhoto(40, 32);
     const result = await translate(page, upload(page, "#photo-file", "p.png", "image/png", photo));
+    expect(await page.locator("#download-png").getAttribute("download")).toBe("tiny-AtoB.png");
+    // Picking another style afterwards changes nothing about the result, nor what is shared.
+    await pickModel(page, "broken");
+    expect(await page.locator("#download-png").getAttribute("download")).toBe("tiny-AtoB.png");
     await page.check("#share-input");
     await page.click("#share");
     await expect
@@ -218,6 +286,11 @@ describe("share", () => {
       .toMatch(/\/s\/[\w-]+$/);
     const link = await page.locator("#share-url").inputValue();
     const id = link.split("/").pop() as string;
+    const view = (await (await fetch(`${worker.url}/api/v1/shares/${id}`)).json()) as {
+      modelId: string;
+      direction: string;
+    };
+    expect([view.modelId, view.direction]).toEqual(["tiny", "AtoB"]);
 
     // The stored output is the result, pixel for pixel (PNG both ways, under the size limits).
     const stored = new Uint8Array(
@@ -301,6 +374,13 @@ describe("offline and failures", () => {
     const browser = await launch({ serviceWorkers: "block" });
     try {
       const { page } = browser;
+      // The worker refuses to serve a stored file whose checksum differs from the manifest
+      // (503); serve it as a route without that check would, so only the page's check can tell.
+      await page.route(
+        (url) => url.pathname === "/models/broken/AtoB.int8.onnx",
+        (route) =>
+          route.fulfill({ contentType: "application/octet-stream", body: Buffer.from(corrupt) }),
+      );
       await openSite(page, `${worker.url}/?model=broken`);
       await upload(page, "#photo-file", "p.png", "image/png", await testPhoto(32, 32))();
       await expect

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { byteToUnit, chwToPixels, pixelsToCHW, SIZE_MULTIPLE } from "../../models/contract.ts";
+import {
+  byteToUnit,
+  chwToPixels,
+  flattenOnWhite,
+  pixelsToCHW,
+  SIZE_MULTIPLE,
+} from "../../models/contract.ts";
 import {
   type AxisPlan,
   axisWeights,
@@ -8,9 +14,11 @@ import {
   planAxis,
   planTiles,
   type RunTile,
+  tileSideFor,
   tilesOf,
   translateTiled,
 } from "../../models/tiling.ts";
+import { fitWithin } from "../../site/src/lib/raster.ts";
 
 /** Deterministic pseudo-random bytes (a tiny LCG) so failures reproduce. */
 function noise(length: number, seed = 1): Uint8ClampedArray {
@@ -50,7 +58,7 @@ describe("tile plan", () => {
     expect(planAxis(64, 64, 16)).toEqual({ length: 64, starts: [0], ramps: [] });
   });
 
-  it("covers long sides with aligned, overlapping tiles ending at the edge", () => {
+  it("covers long sides with aligned, overlapping tiles, the last one reaching the edge", () => {
     for (const side of [65, 100, 127, 128, 129, 250, 1001, 4032]) {
       for (const [tile, overlap] of [
         [64, 16],
@@ -61,8 +69,12 @@ describe("tile plan", () => {
         const a = planAxis(side, tile, overlap);
         expect(a.length).toBe(tile);
         expect(a.starts[0]).toBe(0);
-        expect(a.starts.at(-1)).toBe(side - tile);
-        for (const s of a.starts.slice(0, -1)) expect(s % SIZE_MULTIPLE).toBe(0);
+        // Every start, the last included, on the stride-2 grid of a whole-image run.
+        for (const s of a.starts) expect(s % SIZE_MULTIPLE).toBe(0);
+        // The last tile reaches the edge, covering at most 3 pixels less than it runs.
+        const last = a.starts.at(-1) as number;
+        expect(last + tile).toBeGreaterThanOrEqual(side);
+        expect(last + tile - side).toBeLessThan(SIZE_MULTIPLE);
         a.ramps.forEach((r, i) => {
           const next = a.starts[i + 1] as number;
           const shared = (a.starts[i] as number) + tile - next;
@@ -87,6 +99,30 @@ describe("tile plan", () => {
       ] as const) {
         const sums = weightSums(planAxis(side, tile, overlap), side);
         for (const s of sums) expect(Math.abs(s - 1)).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it("aligns the last tile even where side - tile is not a multiple of 4", () => {
+    // 250 - 64 = 186: a last start there would sample another stride-2 grid than its neighbour.
+    expect(planAxis(250, 64, 16).starts).toEqual([0, 44, 92, 140, 188]);
+    const tiles = [...tilesOf(planTiles(250, 66, { tileSize: 64, overlap: 16 }))];
+    expect(tiles.map((t) => [t.x, t.y, t.width, t.height]).slice(-1)).toEqual([[188, 4, 62, 62]]);
+  });
+
+  it("makes fast mode one tile whatever the working size", () => {
+    for (const working of [16, 17, 250, 255, 256, 257, 511, 1000]) {
+      const side = tileSideFor(working);
+      expect(side % SIZE_MULTIPLE).toBe(0);
+      expect(side).toBeLessThanOrEqual(Math.max(16, working));
+      for (const [w, h] of [
+        [4032, 3024],
+        [1000, 250],
+        [333, 4000],
+      ] as const) {
+        const [fw, fh] = fitWithin(w, h, side);
+        const plan = planTiles(fw, fh, { tileSize: side, overlap: defaultOverlap(side) });
+        expect(plan.count, `${w}x${h} at ${working}`).toBe(1);
       }
     }
   });
@@ -120,6 +156,7 @@ describe("tile plan", () => {
 
 describe("tiled translation", () => {
   it("with an identity generator returns the input within 1/255 (RGBA and RGB, many sizes)", async () => {
+    // RGBA with random alpha: the generator sees the photo over white, the output keeps its alpha.
     const cases = [
       [37, 23, 64, 16],
       [3, 2, 64, 16],
@@ -131,15 +168,42 @@ describe("tiled translation", () => {
     for (const [w, h, tileSize, overlap] of cases) {
       for (const channels of [3, 4] as const) {
         const pixels = noise(w * h * channels, w * h);
-        if (channels === 4) for (let i = 3; i < pixels.length; i += 4) pixels[i] = 255;
+        const expected = pixels.map((v, i) => {
+          if (channels === 3 || i % 4 === 3) return v;
+          const alpha = pixels[i - (i % 4) + 3] as number;
+          return 255 - ((255 - v) * alpha) / 255;
+        });
         const out = await translateTiled(
           { pixels, width: w, height: h, channels },
           { tileSize, overlap },
           identity,
         );
-        expect(maxByteDiff(out, pixels)).toBeLessThanOrEqual(1);
+        expect(maxByteDiff(out, expected)).toBeLessThanOrEqual(1);
       }
     }
+  });
+
+  it("feeds transparent pixels to the generator as white and keeps them transparent", async () => {
+    // Decoded transparent pixels are (0, 0, 0, 0): without flattening they would be black.
+    const pixels = Uint8ClampedArray.from([
+      0, 0, 0, 0, 200, 100, 0, 255, 10, 20, 30, 128, 0, 0, 0, 0,
+    ]);
+    const seen: number[] = [];
+    const out = await translateTiled(
+      { pixels, width: 2, height: 2, channels: 4 },
+      { tileSize: 64, overlap: 16 },
+      async (chw, w) => {
+        seen.push(chw[0] as number, chw[w * 16] as number); // red of the top-left pixel, green too
+        return chw;
+      },
+    );
+    expect(seen).toEqual([1, 1]);
+    expect(Array.from(out)).toEqual([
+      255, 255, 255, 0, 200, 100, 0, 255, 132, 137, 142, 128, 255, 255, 255, 0,
+    ]);
+    const flat = Uint8ClampedArray.from([10, 20, 30, 128]);
+    flattenOnWhite(flat);
+    expect(Array.from(flat)).toEqual([132, 137, 142, 128]);
   });
 
   it("equals the whole-image result for a per-pixel generator", async () => {
@@ -147,7 +211,11 @@ describe("tiled translation", () => {
     const h = 141;
     const pixels = noise(w * h * 4, 7);
     const negate: RunTile = async (chw) => chw.map((v) => -0.5 * v + 0.1);
-    const whole = chwToPixels(await negate(pixelsToCHW(pixels, w, h, 4), w, h), w, h, 4);
+    const flat = pixels.slice();
+    flattenOnWhite(flat);
+    const whole = chwToPixels(await negate(pixelsToCHW(flat, w, h, 4), w, h), w, h, 4).map(
+      (v, i) => (i % 4 === 3 ? (pixels[i] as number) : v),
+    );
     const tiled = await translateTiled(
       { pixels, width: w, height: h, channels: 4 },
       { tileSize: 64, overlap: 16 },
@@ -192,22 +260,25 @@ describe("tiled translation", () => {
   it("runs tiles at multiples of 4 and hands them the right pixels", async () => {
     const w = 150;
     const h = 37;
-    const pixels = noise(w * h * 4, 3);
+    const pixels = noise(w * h * 3, 3);
     const seen: string[] = [];
     const tiles = [...tilesOf(planTiles(w, h, { tileSize: 64, overlap: 16 }))];
+    expect(tiles.at(-1)?.width).toBe(62); // 150 - 88: the aligned last tile runs 2 columns past the edge
     let i = 0;
     await translateTiled(
-      { pixels, width: w, height: h, channels: 4 },
+      { pixels, width: w, height: h, channels: 3 },
       { tileSize: 64, overlap: 16 },
       async (chw, rw, rh) => {
         seen.push(`${rw}x${rh}`);
         const t = tiles[i++];
         if (!t) throw new Error("more tiles run than planned");
         // Top-left value of the tile is the image pixel at (t.x, t.y), red channel.
-        expect(chw[0]).toBeCloseTo(byteToUnit(pixels[(t.y * w + t.x) * 4] as number), 6);
-        // Padding reflects: the first padded row equals the second-to-last real row.
+        expect(chw[0]).toBeCloseTo(byteToUnit(pixels[(t.y * w + t.x) * 3] as number), 6);
+        // Padding reflects: the first padded row equals the second-to-last real row,
+        // and (for a short last tile) the first padded column the second-to-last real one.
         const realRow = t.height - 2;
         expect(chw[t.height * rw]).toBe(chw[realRow * rw]);
+        if (t.width < rw) expect(chw[t.width]).toBe(chw[t.width - 2]);
         return chw;
       },
     );

@@ -95,16 +95,36 @@ async function copyModels(outDir: string, log: (msg: string) => void): Promise<v
   log(`copied manifest and ${copied} model files to /static/models/`);
 }
 
-/** Write dist/sw.js from src/sw/sw.js with this build's asset list and cache name. */
+export const SW_TEMPLATE = new URL("../sw/sw.js", import.meta.url);
+
+export interface ServiceWorkerBuild {
+  /** Names this build's shell cache. */
+  build: string;
+  /** Everything under /_astro/, precached. */
+  assets: string[];
+  /** Names the cache of the /ort/<version>/ files, kept across builds of one version. */
+  ortVersion: string;
+}
+
+/** sw.js from its template (src/sw/sw.js) for one build. */
+export function renderServiceWorker(template: string, b: ServiceWorkerBuild): string {
+  return template
+    .replace('"__BUILD__"', JSON.stringify(b.build))
+    .replace("__ASSETS__", JSON.stringify(b.assets))
+    .replace('"__ORT_VERSION__"', JSON.stringify(b.ortVersion));
+}
+
+/** Write dist/sw.js with this build's asset list and cache names. */
 async function writeServiceWorker(outDir: string, log: (msg: string) => void): Promise<void> {
   const assets = (await readdir(path.join(outDir, "_astro"))).sort().map((f) => `/_astro/${f}`);
   const build = createHash("sha256").update(assets.join("\n")).digest("hex").slice(0, 12);
-  const template = await readFile(new URL("../sw/sw.js", import.meta.url), "utf8");
-  const sw = template
-    .replace('"__BUILD__"', JSON.stringify(build))
-    .replace("__ASSETS__", JSON.stringify(assets));
-  await writeFile(path.join(outDir, "sw.js"), sw);
-  log(`wrote sw.js (cache ${build}, ${assets.length} assets)`);
+  const { version } = ortDist();
+  const template = await readFile(SW_TEMPLATE, "utf8");
+  await writeFile(
+    path.join(outDir, "sw.js"),
+    renderServiceWorker(template, { build, assets, ortVersion: version }),
+  );
+  log(`wrote sw.js (shell cache ${build}, ${assets.length} assets; ORT cache ${version})`);
 }
 
 export default function staticAssets(): AstroIntegration {

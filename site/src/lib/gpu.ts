@@ -40,10 +40,16 @@ export async function openGpu(shaderF16: boolean): Promise<GpuHandle> {
   }
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
-  const device = await adapter.requestDevice({
-    requiredFeatures: shaderF16 ? ["shader-f16"] : [],
-    requiredLimits,
-  });
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({
+      requiredFeatures: shaderF16 ? ["shader-f16"] : [],
+      requiredLimits,
+    });
+  } catch (err) {
+    // Not a session failure, but WebAssembly may still run: reported as no WebGPU.
+    throw new NoWebGpuError(`the WebGPU device could not be created (${(err as Error).message})`);
+  }
   let lostReason: string | undefined;
   void device.lost.then((info) => {
     lostReason = info.message || info.reason || "device lost";

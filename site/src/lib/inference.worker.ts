@@ -4,17 +4,12 @@
  * to change engine, which also frees the old engine's memory). It decodes the
  * photo, runs the generator tile by tile and encodes the PNG.
  */
-import { defaultOverlap, MIN_RUN_SIDE, translateTiled } from "../../../models/tiling.ts";
-import { type GpuHandle, NoWebGpuError, openGpu } from "./gpu.ts";
-import { ContractError, createSession, type GeneratorSession } from "./ort-engine.ts";
-import type {
-  ErrorCode,
-  LoadRequest,
-  TranslateRequest,
-  WorkerReply,
-  WorkerRequest,
-} from "./protocol.ts";
-import { DecodeError, decodeImage, encodePng } from "./raster.ts";
+import { defaultOverlap, tileSideFor, translateTiled } from "../../../models/tiling.ts";
+import { type GpuHandle, openGpu } from "./gpu.ts";
+import { createSession, EngineError, type GeneratorSession } from "./ort-engine.ts";
+import type { LoadRequest, TranslateRequest, WorkerReply, WorkerRequest } from "./protocol.ts";
+import { decodeImage, encodePng } from "./raster.ts";
+import { classify } from "./worker-errors.ts";
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -62,7 +57,8 @@ async function translate(req: TranslateRequest): Promise<void> {
   if (!loaded) throw new Error("no model is loaded");
   const { session, gpu } = loaded;
   const t0 = performance.now();
-  const tileSize = Math.max(MIN_RUN_SIDE, req.workingSize);
+  // Rounded before decoding, so fast mode's downscaled photo is exactly one tile.
+  const tileSize = tileSideFor(req.workingSize);
   const raster = await decodeImage(req.image, req.mode === "fast" ? tileSize : undefined);
   let tiles = 0;
   const out = await translateTiled(
@@ -73,7 +69,7 @@ async function translate(req: TranslateRequest): Promise<void> {
         return await session.run(chw, w, h);
       } catch (err) {
         const lost = gpu?.lost();
-        throw lost ? new Error(`the WebGPU device was lost (${lost})`) : err;
+        throw lost ? new EngineError(`the WebGPU device was lost (${lost})`) : err;
       }
     },
     (done, total) => {
@@ -95,18 +91,6 @@ async function translate(req: TranslateRequest): Promise<void> {
   });
 }
 
-const MEMORY = /out of memory|bad_alloc|allocation failed|memory access out of bounds|Aborted\(\)/i;
-
-function classify(err: unknown, request: WorkerRequest): ErrorCode {
-  if (err instanceof DecodeError) return "decode";
-  if (err instanceof ContractError) return "contract";
-  if (err instanceof NoWebGpuError) return "no-webgpu";
-  const message = err instanceof Error ? err.message : String(err);
-  if (MEMORY.test(message)) return "memory";
-  if (/the generator returned/.test(message)) return "contract";
-  return request.type === "load" || loaded ? "engine" : "internal";
-}
-
 self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const req = event.data;
   try {
@@ -114,6 +98,6 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     else await translate(req);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    post({ type: "error", id: req.id, error: { code: classify(err, req), message } });
+    post({ type: "error", id: req.id, error: { code: classify(err), message } });
   }
 };

@@ -16,6 +16,10 @@ export function describeError(err: unknown): string {
     switch (err.code) {
       case "decode":
         return `This image could not be decoded (${err.message}). Try saving it as JPEG or PNG.`;
+      case "canvas":
+        return `This browser could not process the image: ${err.message}. Try Fast mode or a smaller working size.`;
+      case "runtime":
+        return `The translation engine could not be loaded: ${err.message}. Check your connection and reload the page.`;
       case "memory":
         return "Your device ran out of memory for this photo. Try Fast mode, a smaller working size, or the WebAssembly engine.";
       case "contract":

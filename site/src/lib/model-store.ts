@@ -87,10 +87,11 @@ async function download(
   ref: ModelFileRef,
   source: Source,
   onProgress: (p: Progress) => void,
+  signal: AbortSignal | undefined,
 ) {
   let res: Response;
   try {
-    res = await fetch(url, { cache: "no-store" });
+    res = await fetch(url, { cache: "no-store", ...(signal ? { signal } : {}) });
   } catch (err) {
     throw new DownloadError(`network error (${(err as Error).message})`);
   }
@@ -113,6 +114,8 @@ async function store(
   const notCached = "The model will be downloaded again on your next visit.";
   if (!cache) return `This browser does not allow storing the model. ${notCached}`;
   try {
+    // Older versions of this file (other hashes in the key's query) would only take space.
+    await cache.delete(sourceUrls(ref).static, { ignoreSearch: true });
     await cache.put(
       cacheKey(ref),
       new Response(bytes, { headers: { "content-type": "application/octet-stream" } }),
@@ -124,28 +127,40 @@ async function store(
   }
 }
 
+/** The cached copy if it reads back whole and matches the manifest; a bad or unreadable one is dropped. */
+async function fromCache(cache: Cache, ref: ModelFileRef): Promise<ArrayBuffer | undefined> {
+  try {
+    const hit = await cache.match(cacheKey(ref));
+    if (!hit) return undefined;
+    const bytes = await hit.arrayBuffer();
+    if (bytes.byteLength === ref.bytes && (await sha256Hex(bytes)) === ref.sha256) return bytes;
+  } catch {
+    // Storage that fails to read back (evicted or damaged entry): same as a corrupt copy.
+  }
+  await cache.delete(cacheKey(ref)).catch(() => false);
+  return undefined;
+}
+
 export async function fetchModelFile(
   ref: ModelFileRef,
   onProgress: (p: Progress) => void,
+  signal?: AbortSignal,
 ): Promise<Fetched> {
   const cache = await openCache();
-  const hit = await cache?.match(cacheKey(ref)).catch(() => undefined);
-  if (cache && hit) {
-    const bytes = await hit.arrayBuffer();
-    if (bytes.byteLength === ref.bytes && (await sha256Hex(bytes)) === ref.sha256) {
-      onProgress({ loaded: ref.bytes, total: ref.bytes, source: "cache" });
-      return { bytes, source: "cache" };
-    }
-    await cache.delete(cacheKey(ref)); // corrupt copy: fetch again
+  const cached = cache && (await fromCache(cache, ref));
+  if (cached) {
+    onProgress({ loaded: ref.bytes, total: ref.bytes, source: "cache" });
+    return { bytes: cached, source: "cache" };
   }
   const urls = sourceUrls(ref);
   const failures: string[] = [];
   for (const source of ["static", "worker"] as const) {
     try {
-      const bytes = await download(urls[source], ref, source, onProgress);
+      const bytes = await download(urls[source], ref, source, onProgress, signal);
       const warning = await store(cache, ref, bytes);
       return { bytes, source, ...(warning ? { warning } : {}) };
     } catch (err) {
+      signal?.throwIfAborted(); // cancelled: no other source, no failure to report
       failures.push(`${urls[source]}: ${(err as Error).message}`);
     }
   }

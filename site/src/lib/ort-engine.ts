@@ -73,14 +73,24 @@ export class GeneratorSession {
 
   private async runNow(chw: Float32Array, width: number, height: number): Promise<Float32Array> {
     const input = new this.ort.Tensor("float32", chw, [1, 3, height, width]);
-    const outputs = await this.session.run({ [INPUT]: input });
+    let outputs: Ort.InferenceSession.OnnxValueMapType;
+    try {
+      outputs = await this.session.run({ [INPUT]: input });
+    } catch (err) {
+      throw new EngineError(messageOf(err));
+    } finally {
+      input.dispose();
+    }
     const out = outputs[OUTPUT];
-    input.dispose();
-    if (!out) throw new Error(`the model has no output named "${OUTPUT}"`);
-    // getData() copies GPU-resident results back and frees them; CPU results come as they are.
-    const data = (await out.getData(true)) as Float32Array;
-    out.dispose();
-    return data;
+    if (!out) throw new ContractError(`the model has no output named "${OUTPUT}"`);
+    try {
+      // getData() copies GPU-resident results back and frees them; CPU results come as they are.
+      return (await out.getData(true)) as Float32Array;
+    } catch (err) {
+      throw new EngineError(messageOf(err));
+    } finally {
+      out.dispose();
+    }
   }
 
   release(): Promise<void> {
@@ -88,12 +98,20 @@ export class GeneratorSession {
   }
 }
 
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Load the ORT build of `engine` (once per worker: each worker serves one engine). */
 async function loadOrt(config: EngineConfig): Promise<typeof Ort> {
   const spec = engineSpec(config.engine);
-  const ort = (await import(
-    /* @vite-ignore */ new URL(spec.module, config.ortBase).href
-  )) as typeof Ort;
+  const url = new URL(spec.module, config.ortBase).href;
+  let ort: typeof Ort;
+  try {
+    ort = (await import(/* @vite-ignore */ url)) as typeof Ort;
+  } catch (err) {
+    throw new RuntimeLoadError(`${url} did not load (${messageOf(err)})`);
+  }
   // ORT reads these from its own env object; this worker holds one engine, so
   // they are set from the caller's config and never changed afterwards.
   ort.env.wasm.wasmPaths = config.ortBase;
@@ -102,7 +120,20 @@ async function loadOrt(config: EngineConfig): Promise<typeof Ort> {
   return ort;
 }
 
-/** Create a session for a generator file; throws ORT's own message when the model or provider fails. */
+/**
+ * ORT starts its backend inside the first InferenceSession.create: it imports
+ * the wasm glue (.mjs), fetches the .wasm, then sets up the execution provider,
+ * and reports any failure as "no available backend found". A file that did not
+ * load is not the engine's fault (WebAssembly would need its files too).
+ */
+const BACKEND_FAILED = /^no available backend found/;
+const NOT_LOADED = /fetch|import|load|ENOENT|Cannot find module/i;
+
+/**
+ * Create a session for a generator file. Throws RuntimeLoadError when ORT's
+ * files do not load, ContractError for a file without our I/O, and EngineError
+ * (ORT's own message) when the model or provider fails.
+ */
 export async function createSession(
   model: Uint8Array,
   config: EngineConfig,
@@ -113,10 +144,18 @@ export async function createSession(
     spec.executionProvider === "webgpu"
       ? { name: "webgpu", ...(config.device ? { device: config.device } : {}) }
       : "wasm";
-  const session = await ort.InferenceSession.create(model, {
-    executionProviders: [provider],
-    ...config.sessionOptions,
-  });
+  let session: Ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(model, {
+      executionProviders: [provider],
+      ...config.sessionOptions,
+    });
+  } catch (err) {
+    const message = messageOf(err);
+    throw BACKEND_FAILED.test(message) && NOT_LOADED.test(message)
+      ? new RuntimeLoadError(`the files in ${config.ortBase} did not load (${message})`)
+      : new EngineError(message);
+  }
   if (!session.inputNames.includes(INPUT) || !session.outputNames.includes(OUTPUT)) {
     await session.release();
     throw new ContractError(
@@ -129,4 +168,14 @@ export async function createSession(
 /** The file loaded but is not a generator with our I/O contract (not an engine failure). */
 export class ContractError extends Error {
   override name = "ContractError";
+}
+
+/** onnxruntime-web's own files did not load (offline before they were cached, a broken deploy). */
+export class RuntimeLoadError extends Error {
+  override name = "RuntimeLoadError";
+}
+
+/** Creating or running the session failed: WebGPU may fail where WebAssembly works. */
+export class EngineError extends Error {
+  override name = "EngineError";
 }

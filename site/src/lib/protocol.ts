@@ -58,9 +58,18 @@ export interface Translated {
 /**
  * engine: the session could not be created or a run failed (the page may fall back);
  * contract: the file is not a generator with our I/O; decode: not a readable image;
- * memory: an allocation failed; no-webgpu: no adapter or device.
+ * canvas: drawing or encoding in the worker failed; runtime: onnxruntime-web's
+ * files did not load; memory: an allocation failed; no-webgpu: no adapter or device.
  */
-export type ErrorCode = "engine" | "contract" | "decode" | "memory" | "no-webgpu" | "internal";
+export type ErrorCode =
+  | "engine"
+  | "contract"
+  | "decode"
+  | "canvas"
+  | "runtime"
+  | "memory"
+  | "no-webgpu"
+  | "internal";
 
 export interface WorkerError {
   code: ErrorCode;

@@ -16,6 +16,27 @@ export class DecodeError extends Error {
   override name = "DecodeError";
 }
 
+/** Drawing or encoding on the worker's canvas failed: the engine is not at fault. */
+export class CanvasError extends Error {
+  override name = "CanvasError";
+}
+
+/** Run `work` on a fresh 2D canvas; any failure (no canvas, too large) becomes a CanvasError. */
+async function onCanvas<T>(
+  what: string,
+  [width, height]: [number, number],
+  work: (ctx: OffscreenCanvasRenderingContext2D, canvas: OffscreenCanvas) => T | Promise<T>,
+): Promise<T> {
+  try {
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    if (!ctx) throw new Error("no 2D canvas in this worker");
+    return await work(ctx, canvas);
+  } catch (err) {
+    throw new CanvasError(`could not ${what} (${err instanceof Error ? err.message : err})`);
+  }
+}
+
 /** Output size for a longest side of at most `maxSide` (never upscales). */
 export function fitWithin(width: number, height: number, maxSide: number): [number, number] {
   const scale = Math.min(1, maxSide / Math.max(width, height));
@@ -24,7 +45,8 @@ export function fitWithin(width: number, height: number, maxSide: number): [numb
 
 /**
  * Decode with the EXIF orientation applied (what the visitor sees), optionally
- * downscaled so the longest side is at most `maxSide`.
+ * downscaled so the longest side is at most `maxSide`. Alpha is kept: the
+ * tiling flattens it on white for the generator and gives it back to the output.
  */
 export async function decodeImage(blob: Blob, maxSide = Number.POSITIVE_INFINITY): Promise<Raster> {
   let bitmap: ImageBitmap;
@@ -35,26 +57,20 @@ export async function decodeImage(blob: Blob, maxSide = Number.POSITIVE_INFINITY
   }
   try {
     const [width, height] = fitWithin(bitmap.width, bitmap.height, maxSide);
-    const canvas = new OffscreenCanvas(width, height);
-    const ctx = canvas.getContext("2d", { willReadFrequently: true });
-    if (!ctx) throw new Error("no 2D canvas in this worker");
-    ctx.imageSmoothingQuality = "high";
-    ctx.drawImage(bitmap, 0, 0, width, height);
-    const pixels = ctx.getImageData(0, 0, width, height).data;
+    const pixels = await onCanvas(`draw the ${width}×${height} photo`, [width, height], (ctx) => {
+      ctx.imageSmoothingQuality = "high";
+      ctx.drawImage(bitmap, 0, 0, width, height);
+      return ctx.getImageData(0, 0, width, height).data;
+    });
     return { pixels, width, height, sourceWidth: bitmap.width, sourceHeight: bitmap.height };
   } finally {
     bitmap.close();
   }
 }
 
-export async function encodePng(
-  pixels: Uint8ClampedArray,
-  width: number,
-  height: number,
-): Promise<Blob> {
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext("2d");
-  if (!ctx) throw new Error("no 2D canvas in this worker");
-  ctx.putImageData(new ImageData(pixels as Uint8ClampedArray<ArrayBuffer>, width, height), 0, 0);
-  return canvas.convertToBlob({ type: "image/png" });
+export function encodePng(pixels: Uint8ClampedArray, width: number, height: number): Promise<Blob> {
+  return onCanvas(`encode the ${width}×${height} result as PNG`, [width, height], (ctx, canvas) => {
+    ctx.putImageData(new ImageData(pixels as Uint8ClampedArray<ArrayBuffer>, width, height), 0, 0);
+    return canvas.convertToBlob({ type: "image/png" });
+  });
 }

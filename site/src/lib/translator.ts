@@ -1,8 +1,9 @@
 /**
  * One translation from the page's point of view: pick the variant for the
  * engine (models/select.ts), fetch it, start the engine's worker, run, and
- * fall back to WebAssembly when WebGPU fails at session creation or run time.
- * Loaded lazily: the first view does not need it.
+ * fall back to WebAssembly when WebGPU fails at session creation or run time
+ * (and keep to WebAssembly under Automatic afterwards). Loaded lazily: the
+ * first view does not need it.
  */
 import type { Generator, ModelEntry } from "../../../models/schema.ts";
 import { pickVariant } from "../../../models/select.ts";
@@ -20,6 +21,8 @@ export interface RunOptions {
   mode: Mode;
   workingSize: number;
   fault?: Fault;
+  /** Aborting stops the worker, and the translation rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface Events {
@@ -61,18 +64,45 @@ export class Translator {
   private loadedKey: string | undefined;
   private loaded: Loaded | undefined;
   private file: ModelFile | undefined;
+  /** Models opened from disk, one id per file read: name and size may repeat. */
+  private readonly localIds = new WeakMap<ArrayBuffer, number>();
+  private localCount = 0;
+  /** WebGPU failed once on this page: Automatic runs WebAssembly from then on. */
+  private webgpuFailed = false;
 
   constructor(caps: Caps) {
     this.caps = caps;
   }
 
   async translate(model: ModelSource, image: Blob, opts: RunOptions, ev: Events): Promise<Outcome> {
-    const { engine, note } = resolveEngine(opts.engine, this.caps);
-    if (note) ev.onNote(note);
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    const stop = () => this.reset(); // rejects whatever the worker was asked
+    signal?.addEventListener("abort", stop);
+    try {
+      return await this.withFallback(model, image, opts, ev);
+    } catch (err) {
+      signal?.throwIfAborted(); // whatever stopping the worker caused, it was a cancel
+      throw err;
+    } finally {
+      signal?.removeEventListener("abort", stop);
+    }
+  }
+
+  private async withFallback(
+    model: ModelSource,
+    image: Blob,
+    opts: RunOptions,
+    ev: Events,
+  ): Promise<Outcome> {
+    const resolved = resolveEngine(opts.engine, this.caps);
+    const engine = opts.engine === "auto" && this.webgpuFailed ? "wasm" : resolved.engine;
+    if (resolved.note) ev.onNote(resolved.note);
     try {
       return await this.attempt(engine, model, image, opts, ev);
     } catch (err) {
-      if (!isWebGpuFailure(err)) throw err;
+      if (!isWebGpuFailure(err) || opts.signal?.aborted) throw err;
+      this.webgpuFailed = true;
       ev.onNote(`WebGPU failed (${err.message}). Switched to WebAssembly.`);
       const outcome = await this.attempt("wasm", model, image, opts, ev);
       return { ...outcome, fellBack: true };
@@ -90,13 +120,23 @@ export class Translator {
     this.loaded = undefined;
   }
 
-  private async modelFile(model: ModelSource, engine: EngineName, ev: Events): Promise<ModelFile> {
+  private localKey(bytes: ArrayBuffer): string {
+    let id = this.localIds.get(bytes);
+    if (id === undefined) {
+      id = ++this.localCount;
+      this.localIds.set(bytes, id);
+    }
+    return `local:${id}`;
+  }
+
+  private async modelFile(
+    model: ModelSource,
+    engine: EngineName,
+    ev: Events,
+    signal: AbortSignal | undefined,
+  ): Promise<ModelFile> {
     if (model.kind === "local") {
-      return {
-        key: `local:${model.name}:${model.bytes.byteLength}`,
-        bytes: model.bytes,
-        dtype: "custom",
-      };
+      return { key: this.localKey(model.bytes), bytes: model.bytes, dtype: "custom" };
     }
     const { entry, generator } = model;
     const variant = pickVariant(generator, { provider: engine, shaderF16: this.caps.shaderF16 });
@@ -111,7 +151,7 @@ export class Translator {
     if (this.file?.key === key) return this.file;
     this.file = undefined; // let the old bytes go before the new ones arrive
     ev.onStage(`Getting the ${variant.dtype} model`);
-    const fetched = await fetchModelFile({ id: entry.id, ...variant }, ev.onDownload);
+    const fetched = await fetchModelFile({ id: entry.id, ...variant }, ev.onDownload, signal);
     if (fetched.warning) ev.onNote(fetched.warning);
     this.file = { key, bytes: fetched.bytes, dtype: variant.dtype };
     return this.file;
@@ -124,7 +164,8 @@ export class Translator {
     opts: RunOptions,
     ev: Events,
   ): Promise<Outcome> {
-    const file = await this.modelFile(model, engine, ev);
+    const file = await this.modelFile(model, engine, ev, opts.signal);
+    opts.signal?.throwIfAborted(); // a download that finished as the visitor cancelled
     const key = `${engine}|${file.key}|${opts.fault ?? ""}`;
     try {
       if (this.loadedKey !== key || !this.worker || !this.loaded) {
@@ -151,8 +192,10 @@ export class Translator {
         fellBack: false,
       };
     } catch (err) {
-      // A photo that does not decode leaves the engine fine; anything else may not have.
-      if (!(err instanceof InferenceError && err.code === "decode")) this.reset();
+      // A photo that does not decode or draw leaves the engine fine; anything else may not have.
+      if (!(err instanceof InferenceError && (err.code === "decode" || err.code === "canvas"))) {
+        this.reset();
+      }
       throw err;
     }
   }

@@ -22,5 +22,7 @@ export function wirePhotoInput(onFile: (file: File) => void): void {
     take([...(e.clipboardData?.files ?? [])].find((f) => f.type.startsWith("image/")));
   });
   // The camera input only helps where the browser can open a camera (phones, tablets).
-  byId("camera-label").hidden = !matchMedia("(pointer: coarse)").matches;
+  // The input is hidden with its label: visually hidden alone, it would still be a tab stop.
+  const noCamera = !matchMedia("(pointer: coarse)").matches;
+  for (const id of ["camera-label", "photo-camera"]) byId(id).hidden = noCamera;
 }

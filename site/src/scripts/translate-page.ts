@@ -34,6 +34,7 @@ const ui = {
   messages: $("messages"),
   progress: $("progress"),
   stage: $("stage"),
+  cancel: $<HTMLButtonElement>("cancel"),
   download: $("download"),
   downloadBar: $<HTMLProgressElement>("download-bar"),
   downloadText: $("download-text"),
@@ -57,6 +58,13 @@ const checked = (name: string) =>
   document.querySelector<HTMLInputElement>(`input[name=${name}]:checked`)?.value;
 const fault = (new URL(location.href).searchParams.get("fault") as Fault | null) ?? undefined;
 
+/** What a translation was asked for, taken when it starts (the selection may change meanwhile). */
+interface Job {
+  model: ModelSource;
+  direction: Direction;
+  photo: Blob;
+}
+
 const state: {
   manifest?: Manifest;
   model?: ModelSource;
@@ -64,12 +72,14 @@ const state: {
   photo?: Blob;
   photoUrl?: string;
   resultUrl?: string;
-  outcome?: Outcome;
-  busy: boolean;
-  /** A photo, model or option arrived while busy: run again with it afterwards. */
+  /** The result shown and what produced it: download name and share use this. */
+  result?: Job & { outcome: Outcome };
+  /** Set while a translation runs; aborting it is the Cancel button. */
+  running?: AbortController;
+  /** A photo, model or option arrived while running: run again with it afterwards. */
   again: boolean;
   translator?: Translator;
-} = { direction: "AtoB", busy: false, again: false };
+} = { direction: "AtoB", again: false };
 
 const capsReady: Promise<Caps> = detectCaps();
 
@@ -189,14 +199,14 @@ function showProgress(p: Progress): void {
       : `${formatProgress(p.loaded, p.total)} from ${p.source === "static" ? "the site" : "the API"}`;
 }
 
-function showResult(outcome: Outcome): void {
+function showResult(job: Job, outcome: Outcome): void {
   if (state.resultUrl) URL.revokeObjectURL(state.resultUrl);
   state.resultUrl = URL.createObjectURL(outcome.png);
-  state.outcome = outcome;
+  state.result = { ...job, outcome };
   ui.after.src = state.resultUrl;
   ui.downloadPng.href = state.resultUrl;
   const name =
-    state.model?.kind === "manifest" ? `${state.model.entry.id}-${state.direction}` : "unpaired";
+    job.model.kind === "manifest" ? `${job.model.entry.id}-${job.direction}` : "unpaired";
   ui.downloadPng.download = `${name}.png`;
   const size = `${outcome.width}×${outcome.height}`;
   const tiles = outcome.tiles > 1 ? ` in ${outcome.tiles} tiles` : "";
@@ -209,7 +219,7 @@ function showResult(outcome: Outcome): void {
     ms: String(Math.round(outcome.ms)),
     runs: String(Number(ui.result.dataset.runs ?? 0) + 1),
   });
-  ui.share.disabled = state.model?.kind !== "manifest";
+  ui.share.disabled = job.model.kind !== "manifest";
   ui.shareResult.hidden = true;
   ui.result.hidden = false;
   ui.resultEmpty.hidden = true;
@@ -219,7 +229,7 @@ function showResult(outcome: Outcome): void {
 
 async function run(): Promise<void> {
   if (!state.photo) return;
-  if (state.busy) {
+  if (state.running) {
     state.again = true;
     return;
   }
@@ -227,7 +237,9 @@ async function run(): Promise<void> {
     say("error", "Choose a style (or open your own model) first.");
     return;
   }
-  state.busy = true;
+  const job: Job = { model: state.model, direction: state.direction, photo: state.photo };
+  const running = new AbortController();
+  state.running = running;
   ui.translate.disabled = true;
   ui.messages.replaceChildren();
   ui.progress.hidden = false;
@@ -241,12 +253,13 @@ async function run(): Promise<void> {
       state.translator = new Translator(caps);
     }
     const outcome = await state.translator.translate(
-      state.model,
-      state.photo,
+      job.model,
+      job.photo,
       {
         engine: engineChoice(),
         mode: (checked("mode") as Mode) ?? "fast",
         workingSize: Number(ui.workingSize.value),
+        signal: running.signal,
         ...(fault ? { fault } : {}),
       },
       {
@@ -263,11 +276,13 @@ async function run(): Promise<void> {
         onNote: (text) => say("note", text),
       },
     );
-    showResult(outcome);
+    showResult(job, outcome);
   } catch (err) {
-    say("error", describeError(err));
+    if (running.signal.aborted)
+      say("note", "Cancelled. Your photo is kept: press Translate to run it.");
+    else say("error", describeError(err));
   } finally {
-    state.busy = false;
+    state.running = undefined;
     ui.progress.hidden = true;
     ui.translate.disabled = false;
   }
@@ -294,6 +309,8 @@ function takePhoto(file: File): void {
 async function takeOwnModel(file: File | undefined): Promise<void> {
   if (!file) return;
   state.model = { kind: "local", name: file.name, bytes: await file.arrayBuffer() };
+  // Emptied, so that opening the same path again (an edited file) fires change again.
+  ui.ownModelFile.value = "";
   for (const r of ui.models.querySelectorAll<HTMLInputElement>("input[type=radio]"))
     r.checked = false;
   ui.direction.hidden = true;
@@ -304,18 +321,22 @@ async function takeOwnModel(file: File | undefined): Promise<void> {
 
 wirePhotoInput(takePhoto);
 wireSharePanel((withInput) => {
-  const { model, outcome, photo } = state;
-  if (model?.kind !== "manifest" || !outcome || outcome.dtype === "custom") return undefined;
+  const { result } = state;
+  if (result?.model.kind !== "manifest" || result.outcome.dtype === "custom") return undefined;
   return {
-    modelId: model.entry.id,
-    direction: state.direction,
-    variant: outcome.dtype as Dtype,
-    output: outcome.png,
-    ...(withInput && photo ? { input: photo } : {}),
+    modelId: result.model.entry.id,
+    direction: result.direction,
+    variant: result.outcome.dtype as Dtype,
+    output: result.outcome.png,
+    ...(withInput ? { input: result.photo } : {}),
   };
 });
 ui.ownModelFile.addEventListener("change", () => void takeOwnModel(ui.ownModelFile.files?.[0]));
 ui.translate.addEventListener("click", () => void run());
+ui.cancel.addEventListener("click", () => {
+  state.again = false; // a photo that arrived meanwhile is kept, not run
+  state.running?.abort();
+});
 for (const el of document.querySelectorAll("input[name=engine], input[name=mode], #working-size")) {
   el.addEventListener("change", () => void describeCaps());
 }

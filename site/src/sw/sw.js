@@ -1,48 +1,62 @@
 /// <reference lib="webworker" />
 /**
  * Offline shell: after one visit the pages, their scripts and styles, and the
- * onnxruntime-web files are served from this cache, so a second visit starts
- * at once and works offline. The build (integrations/static-assets.ts) fills
- * in BUILD (a hash of the asset list: each deploy gets a fresh cache) and
- * ASSETS (every file under /_astro/). Model files are not handled here (the page keeps
- * them in its own checked Cache API store); API calls always go to the network
- * (the page falls back to its cached manifest).
+ * onnxruntime-web files (once used) are served from this device, so a second
+ * visit starts at once and works offline. The build
+ * (integrations/static-assets.ts) fills in BUILD (a hash of the asset list),
+ * ASSETS (every file under /_astro/) and ORT_VERSION.
+ *
+ * Two caches: the shell, one per build, and the ORT files (14-17 MB, fetched
+ * on first use), one per ORT version, so a deploy that keeps the version keeps
+ * them. A new build's worker does not skip waiting: it takes over only when no
+ * page runs the previous one, and only then deletes the previous shell, which
+ * such a page's lazily loaded chunks may still need.
+ *
+ * Model files are not handled here (the page keeps them in its own checked
+ * Cache API store); API calls always go to the network (the page falls back to
+ * its cached manifest).
  */
 /** @type {ServiceWorkerGlobalScope} */
 const sw = /** @type {any} */ (self);
 const BUILD = "__BUILD__";
 const ASSETS = __ASSETS__;
-const CACHE = `unpaired-shell-${BUILD}`;
-/** Content-addressed (hashed or versioned names): a cached copy is always right. */
-const IMMUTABLE = /^\/(_astro|ort)\//;
+const ORT_VERSION = "__ORT_VERSION__";
+const SHELL = `unpaired-shell-${BUILD}`;
+const ORT = `unpaired-ort-${ORT_VERSION}`;
+/** The caches this worker owns (unpaired-models-v1 is the page's). */
+const OWN = /^unpaired-(shell|ort)-/;
+/** Content-addressed (hashed names): a cached copy is always right. */
+const HASHED = /^\/_astro\//;
+const ORT_FILES = `/ort/${ORT_VERSION}/`;
 
 const PAGES = ["/", "/share", "/favicon.svg"];
 
-/** Cache the pages and every script and style, so the very next visit works offline. */
+/** Cache the pages and every script and style; a failure fails the install (it is retried later). */
 async function precache() {
-  await (await caches.open(CACHE)).addAll([...PAGES, ...ASSETS]);
+  await (await caches.open(SHELL)).addAll([...PAGES, ...ASSETS]);
 }
 
 sw.addEventListener("install", (event) => {
-  event.waitUntil(precache().catch(() => undefined));
-  sw.skipWaiting();
+  event.waitUntil(precache());
 });
 
 sw.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
       for (const key of await caches.keys()) {
-        if (key.startsWith("unpaired-shell-") && key !== CACHE) await caches.delete(key);
+        if (OWN.test(key) && key !== SHELL && key !== ORT) await caches.delete(key);
       }
+      // Controls the page that registered it on a first visit, so the ORT files it
+      // fetches get cached. Safe: without skipWaiting, no page runs an older worker now.
       await sw.clients.claim();
     })(),
   );
 });
 
-async function put(request, response) {
+async function put(cacheName, request, response) {
   if (!response.ok || response.status !== 200) return;
   try {
-    await (await caches.open(CACHE)).put(request, response);
+    await (await caches.open(cacheName)).put(request, response);
   } catch {
     // Storage full or disabled: the site still works online.
   }
@@ -52,21 +66,21 @@ async function put(request, response) {
 async function page(request) {
   try {
     const response = await fetch(request);
-    await put(new URL(request.url).pathname, response.clone());
+    await put(SHELL, new URL(request.url).pathname, response.clone());
     return response;
   } catch (err) {
-    const cached = await caches.match(new URL(request.url).pathname, { cacheName: CACHE });
+    const cached = await caches.match(new URL(request.url).pathname, { cacheName: SHELL });
     if (cached) return cached;
     throw err;
   }
 }
 
-/** Hashed assets and ORT files: cache first. */
-async function asset(request) {
-  const cached = await caches.match(request, { cacheName: CACHE });
+/** Hashed assets and this version's ORT files: cache first. */
+async function asset(cacheName, request) {
+  const cached = await caches.match(request, { cacheName });
   if (cached) return cached;
   const response = await fetch(request);
-  await put(request, response.clone());
+  await put(cacheName, request, response.clone());
   return response;
 }
 
@@ -75,6 +89,7 @@ sw.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== sw.location.origin) return;
   if (request.mode === "navigate") event.respondWith(page(request));
-  else if (IMMUTABLE.test(url.pathname) || url.pathname === "/favicon.svg")
-    event.respondWith(asset(request));
+  else if (url.pathname.startsWith(ORT_FILES)) event.respondWith(asset(ORT, request));
+  else if (HASHED.test(url.pathname) || url.pathname === "/favicon.svg")
+    event.respondWith(asset(SHELL, request));
 });

@@ -1,0 +1,26 @@
+/**
+ * The error code a failure inside the inference worker reaches the page with.
+ * Only a failed session creation or run is "engine", which makes the page run
+ * WebGPU work again on WebAssembly; a photo, canvas or runtime-file problem
+ * would fail there too, so each has its own code and message.
+ */
+import { NoWebGpuError } from "./gpu.ts";
+import { ContractError, EngineError, RuntimeLoadError } from "./ort-engine.ts";
+import type { ErrorCode } from "./protocol.ts";
+import { CanvasError, DecodeError } from "./raster.ts";
+
+const MEMORY = /out of memory|bad_alloc|allocation failed|memory access out of bounds|Aborted\(\)/i;
+
+export function classify(err: unknown): ErrorCode {
+  if (err instanceof DecodeError) return "decode";
+  if (err instanceof ContractError) return "contract";
+  if (err instanceof NoWebGpuError) return "no-webgpu";
+  if (err instanceof RuntimeLoadError) return "runtime";
+  const message = err instanceof Error ? err.message : String(err);
+  // Before canvas and engine: a full memory says what to try instead.
+  if (MEMORY.test(message)) return "memory";
+  if (err instanceof CanvasError) return "canvas";
+  if (err instanceof EngineError) return "engine";
+  if (/the generator returned/.test(message)) return "contract";
+  return "internal";
+}
