@@ -5,15 +5,19 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-python3 -c 'import onnx' >/dev/null 2>&1 || need+=(python3-onnx)
+# The same interpreters tests/export/onnx-checker.ts tries (a pyenv python3 may shadow Debian's).
+python3 -c 'import onnx' >/dev/null 2>&1 || /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 ||
+  need+=(python3-onnx)
 # Dawn (the webgpu training tests) loads the Vulkan loader; its adapter is chromium's SwiftShader.
-/sbin/ldconfig -p | grep -q 'libvulkan\.so\.1' || need+=(libvulkan1)
+# grep without -q: an early exit would kill ldconfig with SIGPIPE, and pipefail would read "missing".
+/sbin/ldconfig -p | grep 'libvulkan\.so\.1' >/dev/null || need+=(libvulkan1)
 if [ ${#need[@]} -gt 0 ]; then
   echo "[test] installing Debian packages: ${need[*]}" >&2
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${need[@]}"
+  # env inside sudo: sudo's env_reset would drop a variable set before it.
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"
 fi
 ensure_deps
 rm -f test-results/vitest.json

@@ -13,7 +13,7 @@ import {
 } from "../../training/datasets/debs.ts";
 
 /** Build a real (tiny) .deb with dpkg-deb, as the Debian archive would serve one. */
-function buildDeb(dir: string, name: string): string {
+function buildDeb(dir: string, name: string, a = "A"): string {
   const root = path.join(dir, "pkg");
   mkdirSync(path.join(root, "DEBIAN"), { recursive: true });
   mkdirSync(path.join(root, "usr/share/doc", name), { recursive: true });
@@ -23,7 +23,7 @@ function buildDeb(dir: string, name: string): string {
     `Package: ${name}\nVersion: 1:2.0-1\nArchitecture: all\nMaintainer: T <t@example.org>\nDescription: test\n`,
   );
   writeFileSync(path.join(root, "usr/share/doc", name, "copyright"), "License: public-domain\n");
-  writeFileSync(path.join(root, "usr/share/images/a.txt"), "A");
+  writeFileSync(path.join(root, "usr/share/images/a.txt"), a);
   writeFileSync(path.join(root, "usr/share/images/b.txt"), "B");
   const deb = path.join(dir, "built.deb");
   execFileSync("dpkg-deb", ["--build", "--root-owner-group", root, deb], { stdio: "ignore" });
@@ -60,6 +60,15 @@ describe("Debian package handling", () => {
     await expect(extractDeb(deb, path.join(dir, "none"), ["./no/such/*"])).rejects.toThrow(
       /extracting built.deb failed/,
     );
+  });
+
+  it("extracts again when a re-pinned build under the same file name replaces the .deb", async () => {
+    const dest = path.join(dir, "rebuilt");
+    await extractDeb(deb, dest, ["./usr/share/images/a*"]);
+    const other = mkdtempSync(path.join(os.tmpdir(), "debs-rebuilt-"));
+    const rebuilt = buildDeb(other, "fake-images", "A, rebuilt"); // also named built.deb
+    await extractDeb(rebuilt, dest, ["./usr/share/images/a*"]);
+    expect(readFileSync(path.join(dest, "usr/share/images/a.txt"), "utf8")).toBe("A, rebuilt");
   });
 
   it("uses a verified cached .deb without downloading and returns its copyright", async () => {

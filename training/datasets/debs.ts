@@ -76,16 +76,23 @@ function run(cmd: string, args: string[], cwd?: string): Promise<RunResult> {
   return closed(spawn(cmd, args, { cwd, stdio: ["ignore", "ignore", "pipe"] }));
 }
 
+/** apt's answers when its package lists are missing or older than the pin. */
 const UNKNOWN =
-  /Unable to locate package|Can't find a source to download|has no installation candidate/;
+  /Unable to locate package|Can't find a source to download|has no installation candidate|Version '[^']*' for '[^']*' was not found/;
+
+/** One `apt-get update` per process, shared: two at once would fight over apt's lock. */
+let listsUpdated: Promise<RunResult> | null = null;
 
 /** `apt-get download NAME=VERSION` into a fresh folder; one `apt-get update` if apt does not know it. */
 async function aptDownload(pin: DebPin, dir: string): Promise<void> {
   const spec = `${pin.name}=${pin.version}`;
   let res = await run("apt-get", ["download", spec], dir);
   if (res.code !== 0 && UNKNOWN.test(res.stderr)) {
-    console.log(`apt does not know ${spec} yet: running apt-get update once`);
-    const upd = await run("apt-get", ["update"]);
+    if (!listsUpdated) {
+      console.log(`apt does not know ${spec} yet: running apt-get update once`);
+      listsUpdated = run("apt-get", ["update"]);
+    }
+    const upd = await listsUpdated;
     if (upd.code !== 0) throw new DebError(`apt-get update failed:\n${upd.stderr}`);
     res = await run("apt-get", ["download", spec], dir);
   }
@@ -140,7 +147,8 @@ export async function fetchDeb(pin: DebPin, cacheDir: string): Promise<string> {
  */
 export async function extractDeb(deb: string, dest: string, patterns: string[]): Promise<void> {
   const marker = path.join(dest, ".extracted");
-  const want = JSON.stringify({ deb: path.basename(deb), patterns });
+  // The hash too: a re-pinned build of the same version has the same file name.
+  const want = JSON.stringify({ deb: path.basename(deb), sha256: await sha256File(deb), patterns });
   if (existsSync(marker) && readFileSync(marker, "utf8") === want) return;
   rmSync(dest, { recursive: true, force: true });
   mkdirSync(dest, { recursive: true });
