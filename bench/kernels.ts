@@ -8,8 +8,10 @@
  * With --step: a CycleGAN-shaped training step instead (bench/kernels-step.ts),
  * --compare adding the unoptimised kernels' time for the same step.
  *
- *   node bench/cli.ts kernels -- --size 128 --ngf 32 --blocks 6 --ndf 64 --reps 3
- *   node bench/cli.ts kernels -- --step --compare --size 64 --ngf 16 --reps 2
+ *   node bench/cli.ts kernels --size 128 --ngf 32 --blocks 6 --ndf 64 --reps 3
+ *   node bench/cli.ts kernels --step --compare --size 64 --ngf 16 --reps 2
+ *
+ * (options straight after the name: after a `--`, parseArgs rejects them)
  */
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";

@@ -9,7 +9,9 @@
  * whole CycleGAN-shaped step at 1 and 2 threads, each count in a fresh process,
  * alternating. The shim leans on the bundle's internals; results are for the report.
  *
- *   node bench/cli.ts wasm-threads -- --rounds 3
+ *   node bench/cli.ts wasm-threads --rounds 3
+ *
+ * (options straight after the name: after a `--`, parseArgs rejects them)
  */
 
 import { resolveObjectURL } from "node:buffer";

@@ -160,7 +160,10 @@ export const TRANSLATE_OPTIONS = {
   direction: choice(DIRECTIONS, "AtoB", "translate dataset-A images to B, or B to A (BtoA)"),
   input: str("", "image file or folder to translate"),
   results_dir: str("./results", "output folder: results_dir/name/test_<epoch>_<direction>/"),
-  size: int(0, "scale so the longer side is this (0: full resolution); sides round to 4"),
+  size: int(
+    0,
+    "scale so the longer side is this (0: full resolution); sides round to the generator's multiple (4 for ResNets, 128 or 256 for unet_128/unet_256)",
+  ),
   num_test: int(Number.POSITIVE_INFINITY, "translate at most this many images", 1),
 } as const;
 
