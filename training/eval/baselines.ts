@@ -71,9 +71,10 @@ export function colourTransfer(img: RgbImage, target: LabStats): RgbImage {
         (target.mean[c] as number),
     );
     const [r, g, b] = labToSrgb(v[0] as number, v[1] as number, v[2] as number);
-    out[i] = Math.min(255, Math.max(0, r));
-    out[i + 1] = Math.min(255, Math.max(0, g));
-    out[i + 2] = Math.min(255, Math.max(0, b));
+    // Bytes, as the models' outputs are scored: what a viewer sees.
+    out[i] = Math.min(255, Math.max(0, Math.round(r)));
+    out[i + 1] = Math.min(255, Math.max(0, Math.round(g)));
+    out[i + 2] = Math.min(255, Math.max(0, Math.round(b)));
   }
   return { width: img.width, height: img.height, data: out };
 }

@@ -6,7 +6,7 @@ import { renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { evaluateDomain } from "./domain.ts";
-import { type Generator, loadGenerator } from "./generator.ts";
+import { type Generator, labelsOf, loadGenerator } from "./generator.ts";
 import { domainMetrics, pairedMetrics } from "./manifest-metrics.ts";
 import { evaluatePaired } from "./paired.ts";
 import { domainReport, pairedReport, saveResult } from "./summary.ts";
@@ -54,7 +54,8 @@ function withCommon(cmd: Command): Command {
 }
 
 async function generators(o: Opts): Promise<Generator[]> {
-  return Promise.all(o.model.map((m) => loadGenerator(m, o.direction)));
+  const labels = labelsOf(o.model);
+  return Promise.all(o.model.map((m, i) => loadGenerator(m, o.direction, labels[i])));
 }
 
 function outDir(o: Opts, mode: string): string {

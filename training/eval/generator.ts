@@ -33,9 +33,26 @@ export function labelOf(file: string): string {
   return `${path.basename(path.dirname(path.resolve(file)))}/${path.basename(file)}`;
 }
 
+/**
+ * Table labels for several model files, one each: "ID/file" where that is
+ * unique, else the path as given, numbered if a file is given twice (results
+ * are keyed by label, so a repeat would overwrite another model's scores).
+ */
+export function labelsOf(files: string[]): string[] {
+  const short = files.map(labelOf);
+  const seen = new Map<string, number>();
+  return files.map((file, i) => {
+    const label = short.filter((s) => s === short[i]).length > 1 ? file : (short[i] as string);
+    const n = (seen.get(label) ?? 0) + 1;
+    seen.set(label, n);
+    return n === 1 ? label : `${label} (${n})`;
+  });
+}
+
 export async function loadGenerator(
   file: string,
   direction = directionOf(file),
+  label = labelOf(file),
 ): Promise<Generator> {
   let bytes: Buffer;
   try {
@@ -45,7 +62,7 @@ export async function loadGenerator(
   }
   const runner = await onnxRunner(bytes, SIZE_MULTIPLE);
   return {
-    label: labelOf(file),
+    label,
     direction,
     async translate(img) {
       const { width: w, height: h } = img;

@@ -43,6 +43,11 @@ export const BASELINES = {
   colour: "baseline: Lab colour transfer",
 } as const;
 
+/** By label, not by prefix: a model's label is its file name, which may start with anything. */
+export function isBaseline(method: string): boolean {
+  return (Object.values(BASELINES) as string[]).includes(method);
+}
+
 /** How many target-domain training images the colour statistics pool over (evenly spread). */
 const STATS_IMAGES = 500;
 
@@ -102,7 +107,7 @@ export async function evaluatePaired(opts: {
   const summaries = methods.map((m) =>
     summarize(
       m,
-      m.startsWith("baseline") ? "baseline" : "model",
+      isBaseline(m) ? "baseline" : "model",
       perImage.map((p) => p.scores[m] as Scores),
     ),
   );

@@ -4,7 +4,7 @@ import path from "node:path";
 import { type Row, renderTable } from "../../bench/report.ts";
 import type { DomainResult } from "./domain.ts";
 import { METRIC_NAMES } from "./metrics.ts";
-import { BASELINES, beatsBaselines, type PairedResult } from "./paired.ts";
+import { BASELINES, beatsBaselines, isBaseline, type PairedResult } from "./paired.ts";
 import { writeReport } from "./report.ts";
 
 const fmt = (metric: string, v: number): string =>
@@ -107,7 +107,7 @@ export async function domainReport(
   console.log(renderTable(rows));
   const methods = Object.keys(r.examples[0]?.outputs ?? {}).filter((m) => m !== BASELINES.identity);
   await writeReport(dir, {
-    title: `Domain score: ${methods.filter((m) => !m.startsWith("baseline")).join(", ") || "baselines only"} on ${path.basename(r.data)} (${r.direction})`,
+    title: `Domain score: ${methods.filter((m) => !isBaseline(m)).join(", ") || "baselines only"} on ${path.basename(r.data)} (${r.direction})`,
     notes: [
       `Classifier: ${c.kind}; features: ${c.features.join(", ")}.`,
       `Its own accuracy: ${c.train.accuracy.toFixed(3)} on its ${c.train.A + c.train.B} training images ` +
