@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RgbImage } from "../../training/eval/image.ts";
-import { l1, PSNR_CAP_DB, psnr, ssim } from "../../training/eval/metrics.ts";
+import { l1, PSNR_CAP_DB, psnr, ssim, ssimPlane } from "../../training/eval/metrics.ts";
 
 function image(
   w: number,
@@ -62,6 +62,20 @@ describe("SSIM (11x11 Gaussian, luminance)", () => {
     const expected = (2 * mean * (mean + lum(30)) + C1) / (mean ** 2 + (mean + lum(30)) ** 2 + C1);
     expect(ssim(ramp, shifted)).toBeCloseTo(expected, 8);
     expect(ssim(a, a)).toBe(1);
+  });
+
+  it("matches scikit-image's structural_similarity on textured planes", () => {
+    // Reference: skimage 0.19.3 structural_similarity(x, y, gaussian_weights=True, sigma=1.5,
+    // use_sample_covariance=False, data_range=255) on these float64 planes (it crops
+    // the 5-pixel border, the same as a 'valid' 11x11 window). Pins K1, K2, sigma and the window.
+    const [w, h] = [24, 20];
+    const plane = (f: (r: number, c: number) => number) =>
+      Float64Array.from({ length: w * h }, (_, i) => f(Math.floor(i / w), i % w));
+    const x = plane((r, c) => (r * 7 + c * 13) % 256);
+    const y = plane((r, c) => (r * r + 3 * c + ((r * c) % 17)) % 256);
+    const z = x.map((v) => Math.min(255, Math.max(0, v * 0.8 + 20)));
+    expect(ssimPlane(x, y, w, h)).toBeCloseTo(0.16369126636122294, 10);
+    expect(ssimPlane(x, z, w, h)).toBeCloseTo(0.9716553850013039, 10);
   });
 
   it("refuses images smaller than its window", () => {
