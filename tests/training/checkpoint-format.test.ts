@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -15,7 +16,7 @@ import { paramSources, saveCheckpoint } from "../../training/checkpoint/write.ts
 import { Rng } from "../../training/model/rng.ts";
 import { buildGenerator } from "../../training/networks/index.ts";
 import { initParams, paramsToTorch } from "../../training/networks/tfjs.ts";
-import { parseTrainOptions } from "../../training/options.ts";
+import { optionsToJson, parseTrainOptions } from "../../training/options.ts";
 
 const options = parseTrainOptions([
   "--dataroot",
@@ -108,6 +109,43 @@ describe("checkpoint files", () => {
     expect(
       (await readCheckpoint(path.join(dir, "epoch_1.safetensors"))).state.meta.iterations,
     ).toBe(3);
+  });
+
+  it("keeps the previous checkpoint intact when the writing process is killed mid-write", async () => {
+    const run = await mkdtemp(path.join(os.tmpdir(), "ckpt-kill-"));
+    await saveCheckpoint({ runDir: run, tensors: [], state: state(7) });
+    // A child writes a new latest slowly (one 4 MB tensor per 20 ms); kill -9 it halfway.
+    const module = new URL("../../training/checkpoint/write.ts", import.meta.url).href;
+    const child = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const { saveCheckpoint } = await import(${JSON.stringify(module)});
+         const tensors = Array.from({ length: 200 }, (_, i) => ({
+           name: "t" + i, shape: [1 << 20],
+           data: () => new Promise((r) => setTimeout(() => r(new Float32Array(1 << 20).fill(i)), 20)),
+         }));
+         await saveCheckpoint({ runDir: ${JSON.stringify(run)}, tensors, state: JSON.parse(process.argv[1]) });`,
+        JSON.stringify({ ...state(8), options: JSON.parse(optionsToJson(options)) }),
+      ],
+      { stdio: "ignore" },
+    );
+    const exited = new Promise((r) => child.once("exit", r));
+    const partial = async () =>
+      (await readdir(run)).find((f) => f.startsWith("latest.safetensors.tmp-"));
+    for (let i = 0; i < 400 && !(await partial()); i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 300)); // some tensors written
+    child.kill("SIGKILL");
+    await exited;
+    expect(await partial()).toBeDefined(); // the half-written temp file is there...
+    // ...and the checkpoint it would have replaced reads as before
+    expect((await readCheckpoint(path.join(run, "latest.safetensors"))).state.meta.iterations).toBe(
+      7,
+    );
+    await saveCheckpoint({ runDir: run, tensors: [], state: state(9) });
+    expect(await partial()).toBeUndefined();
+    await rm(run, { recursive: true, force: true });
   });
 
   it("says clearly when a checkpoint is missing or truncated", async () => {
