@@ -1,4 +1,8 @@
-/** Sequential little-endian reads with bounds checks that say "truncated". */
+/**
+ * Sequential little-endian reads with bounds checks that say "truncated".
+ * Lengths come from the file: a negative one would move backwards (a pickle
+ * that loops forever), so only safe non-negative integers are taken.
+ */
 export class ByteReader {
   pos: number;
   private readonly bytes: Uint8Array;
@@ -11,8 +15,14 @@ export class ByteReader {
     this.pos = pos;
   }
 
+  get remaining(): number {
+    return this.bytes.length - this.pos;
+  }
+
   private advance(n: number): number {
-    if (this.pos + n > this.bytes.length)
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new RangeError(`bad length ${n} at offset ${this.pos}: file corrupt`);
+    if (n > this.remaining)
       throw new RangeError(
         `data ends early (needed ${n} bytes at offset ${this.pos}): file truncated?`,
       );
@@ -33,8 +43,13 @@ export class ByteReader {
   i32(): number {
     return this.view.getInt32(this.advance(4), true);
   }
+  /** An int64 as a number; beyond 2^53 it would lose digits, so that is an error. */
   i64(): number {
-    return Number(this.view.getBigInt64(this.advance(8), true));
+    const at = this.advance(8);
+    const v = this.view.getBigInt64(at, true);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER))
+      throw new RangeError(`int64 ${v} at offset ${at} is out of range: file corrupt`);
+    return Number(v);
   }
   f64be(): number {
     return this.view.getFloat64(this.advance(8), false);

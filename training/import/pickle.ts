@@ -63,8 +63,19 @@ type Slot = PickleValue | typeof MARK;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const latin1 = new TextDecoder("latin1");
 
-/** Little-endian two's complement integer of any length (LONG1/LONG4). */
-function long(b: Uint8Array): number | bigint {
+/**
+ * Longest LONG1/LONG4 integer read: a state dict needs at most the legacy
+ * magic number (10 bytes), and building a BigInt byte by byte is quadratic.
+ */
+const MAX_LONG_BYTES = 16;
+
+/** Little-endian two's complement integer of `n` bytes (LONG1/LONG4). */
+function long(r: ByteReader, n: number): number | bigint {
+  if (n > MAX_LONG_BYTES)
+    throw new PickleError(
+      `a pickled integer of ${n} bytes is too long for a state dict (${MAX_LONG_BYTES} at most) at offset ${r.pos}`,
+    );
+  const b = r.take(n);
   let v = 0n;
   for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i] as number);
   if (b.length > 0 && ((b[b.length - 1] as number) & 0x80) !== 0) v -= 1n << BigInt(8 * b.length);
@@ -80,8 +91,8 @@ const VALUES: Record<number, (r: ByteReader) => PickleValue> = {
   74: (r) => r.i32(), // BININT
   75: (r) => r.u8(), // BININT1
   77: (r) => r.u16(), // BININT2
-  138: (r) => long(r.take(r.u8())), // LONG1
-  139: (r) => long(r.take(r.u32())), // LONG4
+  138: (r) => long(r, r.u8()), // LONG1
+  139: (r) => long(r, r.u32()), // LONG4
   73: (r) => {
     // INT (protocol 0; "01"/"00" are True/False)
     const s = r.line();
@@ -143,7 +154,8 @@ export function unpickle(
   };
   const append = (list: PickleValue, items: PickleValue[]) => {
     if (!Array.isArray(list)) fail("APPEND(S) on something that is not a list");
-    (list as PickleValue[]).push(...items);
+    // One by one: spreading as many items as the file has bytes overflows the call stack.
+    for (const v of items) (list as PickleValue[]).push(v);
   };
   const memoKey = (op: number) =>
     op === 0x68 || op === 0x71

@@ -21,6 +21,11 @@ export interface ImportedGenerator {
 
 const NORM_STATS = /\.(running_mean|running_var|num_batches_tracked)$/;
 const MAX_LISTED = 12;
+/**
+ * The reference uses 64; the shapes the file must then match grow with
+ * ngf^2, so a file's say is capped before any weights are expected of it.
+ */
+const MAX_NGF = 256;
 
 function list(items: string[]): string {
   const shown = items.slice(0, MAX_LISTED).join("\n  ");
@@ -55,6 +60,10 @@ export function generatorFromStateDict(
       `${label}: a ResNet generator with ${blocks.size} blocks is not supported (6 or 9)`,
     );
   const ngf = first.shape[0] as number;
+  if (ngf < 1 || ngf > MAX_NGF)
+    throw new Error(
+      `${label}: model.1.weight [${first.shape}] gives ngf ${ngf}, outside 1..${MAX_NGF}: not a reference generator`,
+    );
   const spec = buildGenerator(netG, { ngf });
 
   const expected = paramShapes(spec);
@@ -77,8 +86,17 @@ export function generatorFromStateDict(
   const weights = new Map(
     expected.map((p) => [
       p.name,
-      { shape: p.shape, data: (tensors.get(p.name) as StoredTensor).toFloat32() },
+      { shape: p.shape, data: floats(tensors.get(p.name) as StoredTensor, p.name, label) },
     ]),
   );
   return { netG, ngf, spec, weights, dropped };
+}
+
+/** A tensor's weights; reading them is where a short storage shows, so errors name the key. */
+function floats(t: StoredTensor, name: string, label: string): Float32Array {
+  try {
+    return t.toFloat32();
+  } catch (e) {
+    throw new Error(`${label}: ${name}: ${e instanceof Error ? e.message : e}`);
+  }
 }

@@ -38,7 +38,10 @@ export interface Storage {
   numel: number;
 }
 
-/** A tensor as stored: a strided window on a storage; `toFloat32` copies it out densely. */
+/**
+ * A tensor as stored: a strided window on a storage; `toFloat32` copies it
+ * out densely (its errors name neither file nor key: the caller knows them).
+ */
 export interface StoredTensor {
   [opaque]: "tensor";
   dtype: string;
@@ -46,16 +49,21 @@ export interface StoredTensor {
   toFloat32(): Float32Array;
 }
 
-const ints = (v: PickleValue, what: string): number[] => {
+/** Sizes, strides, offsets and element counts index storages: only safe non-negative integers may. */
+const isIndex = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+
+const indices = (v: PickleValue, what: string): number[] => {
   const items = v instanceof Tuple ? v.items : Array.isArray(v) ? v : null;
-  if (!items?.every((x) => typeof x === "number"))
-    throw new PickleError(`tensor ${what} is not a tuple of integers`);
+  if (!items?.every(isIndex))
+    throw new PickleError(`tensor ${what} is not a tuple of non-negative integers`);
   return items as number[];
 };
 
 function decodeElements(type: StorageName, bytes: Uint8Array): Float32Array {
   // Copy first: entries inside a zip are not aligned for typed-array views.
-  const buf = new Uint8Array(bytes).buffer;
+  // Whole elements only: a corrupt length must not fail the typed-array view.
+  const size = STORAGES[type].size;
+  const buf = new Uint8Array(bytes.subarray(0, bytes.length - (bytes.length % size))).buffer;
   switch (type) {
     case "FloatStorage":
       return new Float32Array(buf);
@@ -75,52 +83,82 @@ function decodeElements(type: StorageName, bytes: Uint8Array): Float32Array {
   }
 }
 
+/**
+ * Refuses a layout that reads outside its storage or more elements than it
+ * holds: a stride of 0 (or overlapping strides) would let a tiny storage
+ * stand for a tensor of any size, and memory with it.
+ */
+function checkLayout(s: Storage, offset: number, shape: number[], strides: number[]): void {
+  if (strides.length !== shape.length)
+    throw new PickleError(`tensor has ${shape.length} sizes but ${strides.length} strides`);
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n === 0) return;
+  const repeated = shape.findIndex((d, i) => d > 1 && strides[i] === 0);
+  if (repeated >= 0) {
+    const d = shape[repeated];
+    throw new PickleError(
+      `tensor of shape [${shape}] has stride 0 on a dimension of ${d} (one element read ${d} times): file corrupt`,
+    );
+  }
+  if (n > s.numel)
+    throw new PickleError(
+      `tensor of shape [${shape}] has ${n} elements, more than its storage (${s.numel}): file corrupt`,
+    );
+  const last = shape.reduce((at, d, i) => at + (d - 1) * (strides[i] as number), offset);
+  if (last >= s.numel)
+    throw new PickleError(
+      `tensor of shape [${shape}] reaches past its storage (${s.numel} elements): file corrupt`,
+    );
+}
+
+/** The strided view starting at `start`, copied out in row-major order. */
+function gather(
+  all: Float32Array,
+  start: number,
+  shape: number[],
+  strides: number[],
+): Float32Array {
+  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  const index = new Array<number>(shape.length).fill(0);
+  let src = start;
+  for (let k = 0; k < out.length; k++) {
+    out[k] = all[src] as number;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      src += strides[d] as number;
+      if (++(index[d] as number) < (shape[d] as number)) break;
+      src -= (shape[d] as number) * (strides[d] as number);
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
 function makeTensor(
   storage: PickleValue,
   offset: PickleValue,
   size: PickleValue,
   stride: PickleValue,
-  bytesOf: (s: Storage) => Uint8Array,
+  elementsOf: (s: Storage) => Float32Array,
 ): StoredTensor {
   const s = storage as Storage;
   if (typeof storage !== "object" || storage === null || s[opaque] !== "storage")
     throw new PickleError("tensor rebuilt from something that is not a storage");
-  if (typeof offset !== "number") throw new PickleError("tensor storage offset is not an integer");
-  const shape = ints(size, "size");
-  const strides = ints(stride, "stride");
-  const info = STORAGES[s.type];
+  if (!isIndex(offset))
+    throw new PickleError(`tensor storage offset ${String(offset)} is not a non-negative integer`);
+  const shape = indices(size, "size");
+  const strides = indices(stride, "stride");
+  checkLayout(s, offset, shape, strides);
   return {
     [opaque]: "tensor",
-    dtype: info.dtype,
+    dtype: STORAGES[s.type].dtype,
     shape,
     toFloat32() {
-      const n = shape.reduce((a, b) => a * b, 1);
-      let last = s.viewOffset + offset;
-      for (const [i, d] of shape.entries()) last += (d - 1) * (strides[i] ?? 0);
-      if (n > 0 && (last >= s.viewOffset + s.numel || s.viewOffset + offset < 0))
+      const all = elementsOf(s);
+      if (all.length < s.viewOffset + s.numel)
         throw new Error(
-          `tensor of shape [${shape}] reaches past its storage (${s.numel} elements): file corrupt`,
+          `storage ${s.key} holds ${all.length} elements, needs ${s.viewOffset + s.numel}: file truncated?`,
         );
-      const bytes = bytesOf(s);
-      if (bytes.length < (s.viewOffset + s.numel) * info.size)
-        throw new Error(
-          `storage ${s.key} holds ${bytes.length} bytes, needs ${(s.viewOffset + s.numel) * info.size}: file truncated?`,
-        );
-      const all = decodeElements(s.type, bytes);
-      const out = new Float32Array(n);
-      // Walk the strided view in row-major order.
-      const index = new Array<number>(shape.length).fill(0);
-      let src = s.viewOffset + offset;
-      for (let k = 0; k < n; k++) {
-        out[k] = all[src] as number;
-        for (let d = shape.length - 1; d >= 0; d--) {
-          src += strides[d] as number;
-          if (++(index[d] as number) < (shape[d] as number)) break;
-          src -= (shape[d] as number) * (strides[d] as number);
-          index[d] = 0;
-        }
-      }
-      return out;
+      return gather(all, s.viewOffset + offset, shape, strides);
     },
   };
 }
@@ -129,6 +167,15 @@ export function tensorEnv(
   persistentLoad: (pid: PickleValue) => PickleValue,
   bytesOf: (s: Storage) => Uint8Array,
 ): PickleEnv {
+  // Storages shared by several tensors (views) are decoded once, by key.
+  const decoded = new Map<string, Float32Array>();
+  const elementsOf = (s: Storage) => {
+    const cached = decoded.get(s.key);
+    if (cached) return cached;
+    const all = decodeElements(s.type, bytesOf(s));
+    decoded.set(s.key, all);
+    return all;
+  };
   return {
     allowed: ALLOWED,
     persistentLoad,
@@ -143,7 +190,7 @@ export function tensorEnv(
             args[1] ?? null,
             args[2] ?? null,
             args[3] ?? null,
-            bytesOf,
+            elementsOf,
           );
         case "torch._utils._rebuild_parameter":
           return args[0] ?? null;
@@ -158,13 +205,10 @@ export function tensorEnv(
 export function storageFromPid(pid: PickleValue, storages: Map<string, Storage>): Storage {
   const t = pid instanceof Tuple ? pid.items : [];
   const [tag, type, key, , numel, view] = t;
-  if (
-    tag !== "storage" ||
-    !(type instanceof Global) ||
-    typeof key !== "string" ||
-    typeof numel !== "number"
-  )
+  if (tag !== "storage" || !(type instanceof Global) || typeof key !== "string")
     throw new PickleError("persistent id is not a tensor storage");
+  if (!isIndex(numel))
+    throw new PickleError(`storage ${key} claims ${String(numel)} elements: file corrupt`);
   const name = type.name as StorageName;
   if (!(name in STORAGES)) throw new PickleError(`unknown storage type ${type.qualified}`);
   const root = storages.get(key) ?? {
@@ -178,8 +222,8 @@ export function storageFromPid(pid: PickleValue, storages: Map<string, Storage>)
   if (!(view instanceof Tuple)) return root;
   // Legacy view: (view_key, offset, size) into the root storage.
   const [, offset, size] = view.items;
-  if (typeof offset !== "number" || typeof size !== "number")
-    throw new PickleError("bad storage view");
+  if (!isIndex(offset) || !isIndex(size) || offset + size > root.numel)
+    throw new PickleError(`storage view of ${key} does not lie inside it: file corrupt`);
   return { ...root, viewOffset: offset, numel: size };
 }
 

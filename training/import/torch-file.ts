@@ -8,7 +8,7 @@
  *   as an int64 element count followed by its raw bytes.
  * Tensors: see tensors.ts.
  */
-import { unzipSync } from "fflate";
+import { type UnzipFileInfo, unzipSync } from "fflate";
 import { ByteReader } from "./bytes.ts";
 import { type PickleEnv, PickleError, unpickle } from "./pickle.ts";
 import {
@@ -25,15 +25,43 @@ export type { StoredTensor } from "./tensors.ts";
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001;
 
-function readZip(bytes: Uint8Array, label: string): Map<string, StoredTensor> {
-  let files: Record<string, Uint8Array>;
+/** Smallest central-directory record: a zip cannot list more entries than this many fit. */
+const ZIP_ENTRY_BYTES = 46;
+
+/**
+ * The zip's entries, copied out only as torch.save writes them: stored, not
+ * compressed. Inflating would let a small file (a zip bomb) claim any amount
+ * of memory; stored entries that together exceed the file overlap, so
+ * copying them could too. Both are refused before anything is copied.
+ */
+function storedEntries(bytes: Uint8Array, label: string): Record<string, Uint8Array> {
+  let refused = "";
+  let entries = 0;
+  let total = 0;
+  const filter = (f: UnzipFileInfo): boolean => {
+    total += f.size;
+    if (f.compression !== 0)
+      refused = `zip entry ${f.name} is compressed (method ${f.compression}); torch.save stores entries uncompressed`;
+    else if (total > bytes.length)
+      refused = `the zip entries add up to more than its ${bytes.length} bytes (overlapping entries)`;
+    else if (++entries * ZIP_ENTRY_BYTES > bytes.length)
+      refused = `the zip lists more entries than its ${bytes.length} bytes can hold`;
+    // Throwing is the only way to stop fflate's loop over the claimed entries.
+    if (refused) throw new Error(refused);
+    return true;
+  };
   try {
-    files = unzipSync(bytes);
+    return unzipSync(bytes, { filter });
   } catch (e) {
+    if (refused) throw new Error(`${label}: not a readable PyTorch file: ${refused}`);
     throw new Error(
       `${label}: cannot read the zip container (${e instanceof Error ? e.message : e}): file truncated?`,
     );
   }
+}
+
+function readZip(bytes: Uint8Array, label: string): Map<string, StoredTensor> {
+  const files = storedEntries(bytes, label);
   const pkl = Object.keys(files).filter((n) => n.endsWith("data.pkl"));
   if (pkl.length !== 1)
     throw new Error(`${label}: a PyTorch zip checkpoint has one data.pkl, found ${pkl.length}`);
@@ -44,7 +72,7 @@ function readZip(bytes: Uint8Array, label: string): Map<string, StoredTensor> {
   const storages = new Map<string, Storage>();
   const bytesOf = (s: Storage) => {
     const b = files[`${prefix}data/${s.key}`];
-    if (!b) throw new Error(`${label}: storage data/${s.key} is missing from the zip`);
+    if (!b) throw new Error(`storage data/${s.key} is missing from the zip`);
     return b;
   };
   const env = tensorEnv((pid) => storageFromPid(pid, storages), bytesOf);
@@ -70,25 +98,34 @@ function readLegacy(bytes: Uint8Array, label: string): Map<string, StoredTensor>
     (pid) => storageFromPid(pid, storages),
     (s) => {
       const b = data.get(s.key);
-      if (!b) throw new Error(`${label}: storage ${s.key} is missing`);
+      if (!b) throw new Error(`storage ${s.key} is missing`);
       return b;
     },
   );
   const main = unpickle(bytes, env, info.end);
   const keys = unpickle(bytes, plain, main.end);
   if (!Array.isArray(keys.value)) throw new Error(`${label}: storage key list missing`);
-  // Then each storage: int64 element count, raw little-endian elements.
   const r = new ByteReader(bytes, keys.end);
   for (const key of keys.value) {
     const s = storages.get(String(key));
     if (!s) throw new Error(`${label}: storage ${String(key)} is listed but never used`);
-    try {
-      data.set(s.key, r.take(r.i64() * STORAGES[s.type].size));
-    } catch {
-      throw new Error(`${label}: storage ${s.key} is cut off: file truncated`);
-    }
+    data.set(s.key, legacyStorage(r, s, label));
   }
   return asStateDict(main.value, label);
+}
+
+/** One legacy storage: int64 element count, raw little-endian elements. */
+function legacyStorage(r: ByteReader, s: Storage, label: string): Uint8Array {
+  const cutOff = () => new Error(`${label}: storage ${s.key} is cut off: file truncated`);
+  if (r.remaining < 8) throw cutOff();
+  const count = r.i64();
+  if (count < 0)
+    throw new Error(
+      `${label}: storage ${s.key} has a negative element count (${count}): file corrupt`,
+    );
+  const n = count * STORAGES[s.type].size;
+  if (n > r.remaining) throw cutOff();
+  return r.take(n);
 }
 
 /** Named tensors of a `torch.save`d state dict, zip or legacy format. */
