@@ -145,7 +145,13 @@ export async function train(
 
     const lastEpoch = o.n_epochs + o.n_epochs_decay;
     const perEpoch = Math.ceil(ds.length / o.batch_size);
-    const total = Math.max(0, lastEpoch - o.epoch_count + 1) * perEpoch;
+    // Counted from where the run is, so a resume with another --batch_size or dataset size still adds up.
+    const total =
+      counters.totalIters +
+      Math.max(
+        0,
+        (lastEpoch - counters.epoch + 1) * perEpoch - Math.ceil(counters.epochIter / o.batch_size),
+      );
     const wallBefore = resume?.state.meta.wallSeconds ?? 0;
     const started = performance.now();
     bar.setTotal(total, counters.totalIters);

@@ -66,7 +66,7 @@ export class Progress {
       epoch,
       epochs,
       rate: this.rate().toFixed(this.secPerIter > 1 ? 3 : 2),
-      remaining: duration((this.total - iter) * this.secPerIter),
+      remaining: duration(Math.max(0, this.total - iter) * this.secPerIter),
       losses: this.losses,
     });
   }
@@ -76,9 +76,9 @@ export class Progress {
     this.last = performance.now();
   }
 
-  /** Iterations per second, smoothed. */
+  /** Iterations per second, smoothed; 0 before the first iteration. */
   rate(): number {
-    return 1 / this.secPerIter;
+    return Number.isNaN(this.secPerIter) ? 0 : 1 / this.secPerIter;
   }
 
   log(line: string): void {

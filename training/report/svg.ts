@@ -36,10 +36,17 @@ export function lineChart(
   const all = series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
   if (all.length === 0)
     return `<svg width="${width}" height="${height}" role="img"><text x="8" y="16">${esc(title)}: no data yet</text></svg>`;
-  const xs = all.map((p) => p[0]);
-  const ys = all.map((p) => p[1]);
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  const [y0, y1] = [Math.min(0, ...ys), Math.max(...ys)];
+  // A loop, not Math.min(...xs): a long run's log has more points than a call takes arguments.
+  let [x0, x1, y0, y1] = [
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    0,
+    Number.NEGATIVE_INFINITY,
+  ];
+  for (const [x, y] of all) {
+    [x0, x1] = [Math.min(x0, x), Math.max(x1, x)];
+    [y0, y1] = [Math.min(y0, y), Math.max(y1, y)];
+  }
   const sx = (x: number) => pad.l + ((x - x0) / (x1 - x0 || 1)) * (width - pad.l - pad.r);
   const sy = (y: number) => height - pad.b - ((y - y0) / (y1 - y0 || 1)) * (height - pad.t - pad.b);
   const lines = series.map((s) => {
