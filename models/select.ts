@@ -22,13 +22,16 @@ const PREFERENCE: Readonly<Record<"webgpu-f16" | "webgpu" | "wasm", readonly Dty
 };
 
 export function pickVariant(generator: Generator, caps: ClientCaps): Variant | undefined {
-  const key = caps.provider === "webgpu" ? (caps.shaderF16 ? "webgpu-f16" : "webgpu") : "wasm";
+  // shader-f16 is a WebGPU adapter feature: a WebAssembly client never has it,
+  // whatever its GPU reports (the worker refuses f16 without provider=webgpu too).
+  const f16 = caps.provider === "webgpu" && caps.shaderF16 === true;
+  const key = caps.provider === "webgpu" ? (f16 ? "webgpu-f16" : "webgpu") : "wasm";
   for (const dtype of PREFERENCE[key]) {
     const v = generator.variants.find(
       (x) =>
         x.dtype === dtype &&
         x.providers.includes(caps.provider) &&
-        (caps.shaderF16 || !x.requires.includes("shader-f16")),
+        (f16 || !x.requires.includes("shader-f16")),
     );
     if (v) return v;
   }

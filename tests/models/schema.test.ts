@@ -114,5 +114,9 @@ describe("variant choice", () => {
     };
     expect(pickVariant(onlyF16, { provider: "webgpu" })).toBeUndefined();
     expect(pickVariant(onlyF16, { provider: "wasm" })).toBeUndefined();
+    // a WebAssembly client on a machine whose GPU has shader-f16 still cannot run it
+    expect(pickVariant(onlyF16, { provider: "wasm", shaderF16: true })).toBeUndefined();
+    const noInt8 = { ...generator, variants: generator.variants.filter((v) => v.dtype !== "int8") };
+    expect(pickVariant(noInt8, { provider: "wasm", shaderF16: true })?.dtype).toBe("fp32");
   });
 });
