@@ -41,8 +41,15 @@ const TensorSpec = z.object({
 export const IOContract = z.object({
   input: TensorSpec,
   output: TensorSpec,
-  /** Height and width must be multiples of this (the generator downsamples twice). */
-  sizeMultiple: z.number().int().positive(),
+  /**
+   * Height and width must be multiples of this (the generator downsamples
+   * twice). The site and the API's clients pad and tile to multiples of 4
+   * (contract.ts SIZE_MULTIPLE), so that is the only value a manifest takes.
+   */
+  sizeMultiple: z.literal(4, {
+    error:
+      "sizeMultiple must be 4: the site pads and tiles images to multiples of 4 (a U-Net needs 128 or 256 and cannot be served)",
+  }),
   /** Side length of the square crops the generator saw in training. */
   trainedSize: z.number().int().positive(),
   /** Larger inputs are downscaled or tiled to this side by default. */

@@ -93,7 +93,7 @@ export function tinyModel(o: TinyModelOptions = {}): TinyModel {
           params: countParams(spec),
           macs256: countMacs(spec, 256, 256),
         },
-        io: { ...STANDARD_IO, sizeMultiple: 4, trainedSize: 64, recommendedMaxSide },
+        io: { ...STANDARD_IO, sizeMultiple: 4 as const, trainedSize: 64, recommendedMaxSide },
         variants,
       },
     ],

@@ -200,6 +200,23 @@ describe("exportModel", () => {
     expect(existsSync(o.modelsDir)).toBe(false);
   });
 
+  it("refuses a U-Net before any work: the site tiles to multiples of 4 only", async () => {
+    const unet = buildGenerator("unet_128", { ngf: 4 });
+    const o = options("unet", {
+      generators: [
+        {
+          direction: "AtoB",
+          netG: "unet_128",
+          ngf: 4,
+          spec: unet,
+          weights: randomWeights(unet, { seed: 1 }),
+        },
+      ],
+    });
+    await expect(exportModel(o)).rejects.toThrow(/multiples of 128.*only ResNet generators/);
+    expect(existsSync(o.modelsDir)).toBe(false);
+  });
+
   it("reads a transparent sample over white, as the trainer does", async () => {
     const file = path.join(root, "clear.png");
     await sharp(Buffer.alloc(8 * 8 * 4, 0), { raw: { width: 8, height: 8, channels: 4 } })

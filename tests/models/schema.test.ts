@@ -100,6 +100,26 @@ describe("manifest schema", () => {
   });
 });
 
+describe("io contract", () => {
+  it("takes only sides in multiples of 4, what the site pads and tiles to", () => {
+    const manifest = (sizeMultiple: number) => ({
+      schemaVersion: 1,
+      models: [
+        {
+          ...JSON.parse(
+            readFileSync(new URL("../../models/manifest.json", import.meta.url), "utf8"),
+          ).models[0],
+        },
+      ].map((m) => ({
+        ...m,
+        generators: m.generators.map((g: Generator) => ({ ...g, io: { ...g.io, sizeMultiple } })),
+      })),
+    });
+    expect(() => parseManifest(manifest(4))).not.toThrow();
+    expect(() => parseManifest(manifest(256))).toThrow(/sizeMultiple must be 4/);
+  });
+});
+
 describe("variant choice", () => {
   it("gives fp16 only to WebGPU adapters with shader-f16", () => {
     expect(pickVariant(generator, { provider: "webgpu", shaderF16: true })?.dtype).toBe("fp16");

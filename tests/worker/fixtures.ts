@@ -30,7 +30,7 @@ export function fakeSeed(models: FakeModel[]): FakeSeed {
     const generators = (["AtoB", "BtoA"] as const).map((direction) => ({
       direction,
       architecture: { netG: "resnet_6blocks", ngf: 8, params: 1000, macs256: 1000 },
-      io: { ...STANDARD_IO, sizeMultiple: 4, trainedSize: 64, recommendedMaxSide: 512 },
+      io: { ...STANDARD_IO, sizeMultiple: 4 as const, trainedSize: 64, recommendedMaxSide: 512 },
       variants: Object.entries(m.sizes).map(([dtype, size]) => {
         const bytes = new Uint8Array(randomBytes(size));
         const file = `${direction}.${dtype}.onnx`;
@@ -92,3 +92,40 @@ export const MIME: Record<Format, string> = {
   webp: "image/webp",
   "webp-lossless": "image/webp",
 };
+
+/** What a phone leaves in a photo: GPS position, camera, date (all made up here). */
+export const PHONE_EXIF = {
+  IFD0: { Make: "PhoneMaker", Model: "Phone 15", Copyright: "Someone", DateTime: "2026:11:27 09:41:00" },
+  IFD3: {
+    GPSLatitudeRef: "N",
+    GPSLatitude: "48/1 51/1 2400/100",
+    GPSLongitudeRef: "E",
+    GPSLongitude: "2/1 21/1 700/100",
+  },
+};
+/** An XMP packet with a GPS position too (editors write one). */
+export const PHONE_XMP =
+  '<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">' +
+  '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about=""' +
+  ' xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="48,51.4N" exif:GPSLongitude="2,21.1E"/>' +
+  '</rdf:RDF></x:xmpmeta><?xpacket end="w"?>';
+
+/**
+ * A real image carrying EXIF (with GPS), XMP and a Display P3 ICC profile, as
+ * a phone writes it; `orientation` adds the EXIF Orientation tag.
+ */
+export async function photo(
+  width: number,
+  height: number,
+  format: "png" | "jpeg" | "webp",
+  { orientation, icc = true }: { orientation?: number; icc?: boolean } = {},
+): Promise<Uint8Array> {
+  // Varied pixels, so "decodes to the same pixels" means something.
+  const pixels = new Uint8Array(width * height * 3).map((_, i) => (i * 37 + (i >> 7) * 11) & 0xff);
+  let img = sharp(pixels, { raw: { width, height, channels: 3 } })
+    .withExif(PHONE_EXIF)
+    .withXmp(PHONE_XMP);
+  if (icc) img = img.withIccProfile("p3");
+  if (orientation) img = img.withMetadata({ orientation });
+  return new Uint8Array(await img[format]().toBuffer());
+}

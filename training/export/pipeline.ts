@@ -5,7 +5,9 @@
  * the files, before/after samples made by the exported model itself, and the
  * manifest entry.
  */
+
 import { createHash } from "node:crypto";
+import { SIZE_MULTIPLE } from "../../models/contract.ts";
 import {
   type Direction,
   type Dtype,
@@ -93,6 +95,11 @@ interface Checked {
 async function checkAll(o: ExportOptions): Promise<Checked[]> {
   const perGenerator = await Promise.all(
     o.generators.map(async (g) => {
+      // Before any work: the manifest takes only generators the site can tile.
+      if (g.spec.sizeMultiple !== SIZE_MULTIPLE)
+        throw new Error(
+          `${g.spec.kind} needs sides that are multiples of ${g.spec.sizeMultiple}; the site pads and tiles to multiples of ${SIZE_MULTIPLE}, so only ResNet generators can be exported`,
+        );
       checkSize(o.checkSide, o.checkSide, g.spec.sizeMultiple);
       return loadSamples(
         o.samplesDir,
@@ -177,7 +184,7 @@ export async function exportModel(o: ExportOptions): Promise<ExportResult> {
       },
       io: {
         ...STANDARD_IO,
-        sizeMultiple: spec.sizeMultiple,
+        sizeMultiple: SIZE_MULTIPLE, // checked in checkAll
         trainedSize: o.trainedSize,
         recommendedMaxSide: o.recommendedMaxSide,
       },
