@@ -95,7 +95,12 @@ export const MIME: Record<Format, string> = {
 
 /** What a phone leaves in a photo: GPS position, camera, date (all made up here). */
 export const PHONE_EXIF = {
-  IFD0: { Make: "PhoneMaker", Model: "Phone 15", Copyright: "Someone", DateTime: "2026:11:27 09:41:00" },
+  IFD0: {
+    Make: "PhoneMaker",
+    Model: "Phone 15",
+    Copyright: "Someone",
+    DateTime: "2026:11:27 09:41:00",
+  },
   IFD3: {
     GPSLatitudeRef: "N",
     GPSLatitude: "48/1 51/1 2400/100",

@@ -49,6 +49,9 @@ function expectIsolationHeaders(res: Response) {
   expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
   expect(csp).toContain("worker-src 'self' blob:");
   expect(csp).toContain("default-src 'self'");
+  // No inline styles: the site's stylesheets are files (inlineStylesheets: "never").
+  expect(csp).toMatch(/(^|; )style-src 'self'(;|$)/);
+  expect(csp).not.toContain("unsafe-inline");
 }
 
 describe("GET /api/v1/models", () => {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningWorker, startWorker } from "../helpers/server.ts";
-import { image } from "./fixtures.ts";
+import { image, photo } from "./fixtures.ts";
 import { errorOf, rawRequest, uploadChunked } from "./http.ts";
 import { base, type Fields, form, nextIp, png, postShare, seed } from "./share-client.ts";
 
@@ -108,6 +108,31 @@ describe("rejected uploads (never a 5xx)", () => {
       },
       400,
       "truncated_image",
+    ],
+    [
+      "truncated phone JPEG (with EXIF)",
+      async () => {
+        const jpeg = await photo(64, 64, "jpeg");
+        return { ...base, output: { bytes: jpeg.slice(0, jpeg.length - 200), type: "image/jpeg" } };
+      },
+      400,
+      "truncated_image",
+    ],
+    [
+      "JPEG whose segment after the frame header runs past the end",
+      async () => {
+        // The header probe stops at the frame header; the metadata walk goes on to the scan.
+        const jpeg = await image(64, 64, "jpeg");
+        const sof = Buffer.from(jpeg).indexOf(Buffer.from([0xff, 0xc0]));
+        const end = sof + 2 + ((jpeg[sof + 2] ?? 0) << 8) + (jpeg[sof + 3] ?? 0);
+        const bogus = new Uint8Array([0xff, 0xe1, 0xff, 0xf0, 0x45, 0x78]);
+        const bytes = new Uint8Array(
+          Buffer.concat([jpeg.subarray(0, end), bogus, jpeg.subarray(end)]),
+        );
+        return { ...base, output: { bytes, type: "image/jpeg" } };
+      },
+      400,
+      "corrupt_image",
     ],
     [
       "PNG 2049 px wide",

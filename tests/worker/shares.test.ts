@@ -1,11 +1,14 @@
 /**
  * Share links in the real Workers runtime: create, read, images, the Open
  * Graph page, delete with the token, accepted formats, bad ids, expiry and the
- * per-client rate limit. Rejected uploads: share-uploads.test.ts.
+ * per-client rate limit, metadata (EXIF/XMP) removed from stored images.
+ * Rejected uploads: share-uploads.test.ts.
  */
+import { createHash } from "node:crypto";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningWorker, startWorker } from "../helpers/server.ts";
-import { image, MIME } from "./fixtures.ts";
+import { image, MIME, photo } from "./fixtures.ts";
 import { errorOf } from "./http.ts";
 import {
   base,
@@ -186,6 +189,78 @@ describe("accepted uploads", () => {
     expect(err.code).toBe("bad_field");
     expect(err.message).toMatch(/"output".*required/);
   });
+});
+
+describe("metadata is removed before a share is stored", () => {
+  const fetchPart = async (id: string, part: "output" | "input") => {
+    const res = await fetch(`${worker.url}/api/v1/shares/${id}/${part}`);
+    expect(res.status).toBe(200);
+    return { res, bytes: new Uint8Array(await res.arrayBuffer()) };
+  };
+  const share = async (fields: Fields) => {
+    const res = await post({ ...base, ...fields });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as Created).id;
+  };
+
+  it.each([
+    ["jpeg", "webp"],
+    ["png", "jpeg"],
+    ["webp", "png"],
+  ] as const)(
+    "%s output and %s input from a phone: no EXIF/GPS or XMP, same pixels",
+    async (out, inp) => {
+      const sent = { output: await photo(64, 48, out), input: await photo(64, 48, inp) };
+      const id = await share({
+        output: { bytes: sent.output, type: MIME[out] },
+        input: { bytes: sent.input, type: MIME[inp] },
+      });
+      for (const part of ["output", "input"] as const) {
+        const { res, bytes } = await fetchPart(id, part);
+        const original = await sharp(sent[part]).metadata();
+        expect(original.exif).toBeDefined();
+        const stored = await sharp(bytes).metadata();
+        expect(stored.exif, part).toBeUndefined();
+        expect(stored.xmp, part).toBeUndefined();
+        expect(stored.icc, part).toEqual(original.icc); // the colour profile stays
+        expect([stored.width, stored.height]).toEqual([64, 48]);
+        expect(await sharp(bytes).raw().toBuffer()).toEqual(
+          await sharp(sent[part]).raw().toBuffer(),
+        );
+        expect(Buffer.from(bytes).includes("PhoneMaker")).toBe(false);
+        // Length and ETag describe the stored (stripped) bytes; R2's ETag is their MD5.
+        expect(bytes.length).toBeLessThan(sent[part].length);
+        expect(res.headers.get("content-length")).toBe(String(bytes.length));
+        const etag = res.headers.get("etag") ?? "";
+        expect(etag).toBe(`"${createHash("md5").update(bytes).digest("hex")}"`);
+        const again = await fetch(`${worker.url}/api/v1/shares/${id}/${part}`, {
+          headers: { "If-None-Match": etag },
+        });
+        expect(again.status).toBe(304);
+      }
+      const page = await (await fetch(`${worker.url}/s/${id}`)).text();
+      expect(page).toContain('<meta property="og:image:width" content="64">');
+    },
+  );
+
+  it("keeps a photo's EXIF orientation (alone), so it still shows upright", async () => {
+    const sent = await photo(64, 48, "jpeg", { orientation: 6 });
+    const id = await share({ output: { bytes: sent, type: "image/jpeg" } });
+    const { bytes } = await fetchPart(id, "output");
+    const stored = await sharp(bytes).metadata();
+    expect(stored.orientation).toBe(6);
+    expect(stored.exif?.length).toBeLessThanOrEqual(32); // "Exif\0\0" + one-tag TIFF block
+    expect(Buffer.from(bytes).includes("PhoneMaker")).toBe(false);
+  });
+
+  it.each(["png", "jpeg", "webp", "webp-lossless"] as const)(
+    "%s without metadata is stored byte for byte",
+    async (format) => {
+      const sent = await image(40, 30, format);
+      const id = await share({ output: { bytes: sent, type: MIME[format] } });
+      expect((await fetchPart(id, "output")).bytes).toEqual(sent);
+    },
+  );
 });
 
 describe("rate limit", () => {

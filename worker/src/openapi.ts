@@ -82,7 +82,7 @@ const shareMeta = {
 const notModified = { description: "If-None-Match matched the image's ETag." };
 
 const image = {
-  description: "The stored JPEG, PNG or WebP image.",
+  description: "The stored JPEG, PNG or WebP image (its EXIF, XMP and IPTC metadata removed).",
   content: { "image/*": { schema: { type: "string", format: "binary" } } },
 };
 
@@ -153,7 +153,9 @@ export const OPENAPI = {
                   output: {
                     type: "string",
                     format: "binary",
-                    description: "JPEG/PNG/WebP, <= 2048 px a side.",
+                    description:
+                      "JPEG/PNG/WebP, <= 2048 px a side. Stored without its EXIF (GPS included), " +
+                      "XMP and IPTC metadata; the ICC profile and EXIF orientation are kept.",
                   },
                   input: { type: "string", format: "binary", description: "Optional; same rules." },
                 },

@@ -1,11 +1,13 @@
 /**
  * Reading a share upload: the multipart form, its enumerated fields, and each
  * image checked by size, declared type, magic bytes, completeness and pixel
- * dimensions (from the header) before anything is stored.
+ * dimensions (from the header), then stripped of EXIF/XMP/IPTC metadata
+ * (image-metadata.ts), before anything is stored.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./env.ts";
 import { ApiError } from "./errors.ts";
+import { stripMetadata } from "./image-metadata.ts";
 import { IMAGE_TYPES, type ImageInfo, type ImageType, probeImage } from "./images.ts";
 
 export const MAX_IMAGE_BYTES = 4 * 2 ** 20;
@@ -78,7 +80,12 @@ export async function readImage(
       `"${name}" is ${info.width}x${info.height} px; at most ${MAX_IMAGE_SIDE} px a side.`,
     );
   }
-  return { info, bytes };
+  // Shares are public: a phone photo's EXIF (GPS, camera, time) must not go with it.
+  const stripped = stripMetadata(bytes, info.type);
+  if (!stripped) {
+    throw new ApiError(400, "corrupt_image", `"${name}" is a corrupt ${declared} file.`);
+  }
+  return { info, bytes: stripped };
 }
 
 export async function readForm(c: Context<AppEnv>): Promise<FormData> {
