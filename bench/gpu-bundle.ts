@@ -14,6 +14,7 @@ import { chmodSync, cpSync, mkdirSync, rmSync, statSync, writeFileSync } from "n
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
+import { packageVersions, TFJS_PACKAGES } from "./report.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const MODULES = path.join(ROOT, "node_modules");
@@ -43,6 +44,21 @@ const RUN_SH = `#!/bin/sh
 # Options: --backend webgpu|wasm --size 256 --ngf 64 --netG resnet_9blocks --iters 20 --warmup 3 --dataroot DIR
 cd "$(dirname "$0")" && exec ./node run.mjs "$@"
 `;
+
+/** The commit the bundle is built from (null outside a checkout) and the bundled packages' versions. */
+function buildInfo(): { commit: string | null; versions: Record<string, string> } {
+  let commit: string | null = null;
+  try {
+    commit = execFileSync("git", ["rev-parse", "HEAD"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    // not a git checkout: the report says null
+  }
+  return { commit, versions: packageVersions(TFJS_PACKAGES) };
+}
 
 export async function bundleGpuRun(
   out: string,
@@ -75,6 +91,8 @@ export async function bundleGpuRun(
         "const __dirname = import.meta.dirname;",
       ].join(" "),
     },
+    // bench/report.ts records these in gpu-train's JSON (no git and no tfjs-core package.json there)
+    define: { __BENCH_BUILD__: JSON.stringify(buildInfo()) },
     logLevel: "warning",
   });
   for (const [pkg, files] of Object.entries(PACKAGE_FILES))

@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { train } from "../training/model/train-loop.ts";
 import { parseTrainOptions } from "../training/options.ts";
 import { gpuMemoryMiB, initBackend } from "../training/runtime/backend.ts";
-import { writeReport } from "./report.ts";
+import { packageVersions, runStart, TFJS_PACKAGES, writeReport } from "./report.ts";
 import { itersMacs } from "./train-macs.ts";
 
 const { values } = parseArgs({
@@ -45,6 +45,7 @@ if (!(iters >= 1 && warmup >= 1)) {
   );
   process.exit(2);
 }
+const started = runStart();
 const blocks = Number(/resnet_(\d+)blocks/.exec(values.netG)?.[1] ?? 9);
 const dir = await mkdtemp(path.join(os.tmpdir(), "gpu-train-"));
 try {
@@ -65,27 +66,34 @@ try {
     onIteration: () => ends.push(performance.now()),
   });
   const perIter = ((ends.at(-1) as number) - (ends[warmup - 1] as number)) / 1000 / iters;
-  writeReport({
-    name: "gpu-train",
-    settings: values,
-    rows: [
-      {
-        backend: runtime.name,
-        size,
-        ngf: Number(values.ngf),
-        netG: values.netG,
-        "it/s": 1 / perIter,
-        "s/it": perIter,
-        "GFLOP/s": (2 * itersMacs(size, Number(values.ngf), blocks)) / perIter / 1e9,
-        "RSS MiB": process.resourceUsage().maxRSS / 1024,
-        "GPU MiB": gpuMemoryMiB(),
-      },
-    ],
-    notes: [
-      `${iters} iteration(s) timed after ${warmup} warm-up, batch 1, images from ${values.dataroot}, losses read every iteration`,
-      "GFLOP/s: 2 x (18 MACs_G + 12 MACs_D) per iteration (bench/train-macs.ts)",
-    ],
-  });
+  // each timed iteration's seconds (end to end of the one before), for the JSON
+  const seconds = ends.slice(warmup).map((t, i) => (t - (ends[warmup - 1 + i] as number)) / 1000);
+  writeReport(
+    {
+      name: "gpu-train",
+      settings: { ...values, size, iters, warmup },
+      rows: [
+        {
+          backend: runtime.name,
+          size,
+          ngf: Number(values.ngf),
+          netG: values.netG,
+          "it/s": 1 / perIter,
+          "s/it": perIter,
+          "GFLOP/s": (2 * itersMacs(size, Number(values.ngf), blocks)) / perIter / 1e9,
+          "RSS MiB": process.resourceUsage().maxRSS / 1024,
+          "GPU MiB": gpuMemoryMiB(),
+        },
+      ],
+      notes: [
+        `${iters} iteration(s) timed after ${warmup} warm-up, batch 1, images from ${values.dataroot}, losses read every iteration`,
+        "GFLOP/s: 2 x (18 MACs_G + 16 MACs_D) per iteration (bench/train-macs.ts); s/it: the mean, every iteration's seconds are in the JSON's samples",
+      ],
+      samples: [{ backend: runtime.name, seconds }],
+      started,
+    },
+    packageVersions(TFJS_PACKAGES),
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

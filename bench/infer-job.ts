@@ -40,10 +40,14 @@ export interface Job {
 
 export interface JobResult {
   bytes: number | null;
-  /** Runtime start-up before the first session (wasm compile, backend init). */
+  /** Runtime start-up before the first session (wasm compile, backend init); model bytes are built before it. */
   initMs: number;
   loadMs: number;
   medianMs: number;
+  /** Every timed run, ms. */
+  times: number[];
+  /** Threads the engine computed on: onnxruntime-node's intraOpNumThreads, ORT-web's numThreads, 1 for tfjs. */
+  threads: number;
   peakRssMB: number;
 }
 
@@ -83,21 +87,43 @@ function modelBytes(m: ModelSource, dtype: Job["dtype"]): Uint8Array {
 
 type Infer = (x: Float32Array) => Promise<Float32Array>;
 
+/**
+ * What the engine loads, built before any clock starts (random weights and
+ * ONNX serialisation are the benchmark's cost, not the engine's): the ONNX
+ * bytes for onnxruntime, the float32 weights for tfjs.
+ */
+type Prepared =
+  | { kind: "onnx"; onnx: Uint8Array; tiny: Uint8Array }
+  | { kind: "weights"; weights: Weights };
+
+function prepare(job: Job): Prepared {
+  return job.engine === "tfjs"
+    ? { kind: "weights", weights: modelWeights(job.model) }
+    : {
+        kind: "onnx",
+        onnx: modelBytes(job.model, job.dtype),
+        tiny: buildOnnx(TINY, new Map(), "fp32"),
+      };
+}
+
 /** Starts the job's runtime (timed apart from the model) and returns a model loader. */
 async function startEngine(
   job: Job,
-): Promise<{ bytes: number | null; load: () => Promise<Infer> }> {
+  prepared: Prepared,
+): Promise<{ bytes: number | null; threads: number; load: () => Promise<Infer> }> {
   const { model, size } = job;
-  if (job.engine === "tfjs") {
+  if (prepared.kind === "weights") {
     const { tfjsRunner, useTfjsBackend } = await import("../training/export/infer.ts");
     const { referenceOps } = await import("../training/networks/tfjs.ts");
     await useTfjsBackend("wasm");
+    const { getThreadsCount } = await import("@tensorflow/tfjs-backend-wasm");
     const spec = buildGenerator(model.netG, { ngf: model.ngf });
     return {
       bytes: null,
+      threads: getThreadsCount(),
       load: async () => {
         // Plain tfjs ops, as in-browser GAN demos run them.
-        const r = tfjsRunner(spec, modelWeights(model), referenceOps);
+        const r = tfjsRunner(spec, prepared.weights, referenceOps);
         return async (data) => (await r.run({ data, width: size, height: size })).data;
       },
     };
@@ -105,12 +131,22 @@ async function startEngine(
   const web = job.engine !== "node";
   const ort = web ? await import("onnxruntime-web") : await import("onnxruntime-node");
   if (web) (ort as typeof import("onnxruntime-web")).env.wasm.numThreads = job.threads;
-  const options = { executionProviders: [web ? "wasm" : "cpu"] };
+  // Native: exactly job.threads intra-op threads (ORT's default is one per physical core),
+  // operators one after another, so it compares with ORT-web at the same thread count.
+  const options = web
+    ? { executionProviders: ["wasm"] }
+    : {
+        executionProviders: ["cpu"],
+        intraOpNumThreads: job.threads,
+        interOpNumThreads: 1,
+        executionMode: "sequential" as const,
+      };
+  const { onnx, tiny } = prepared;
   // A one-node model first, so the wasm compile is not counted as the model's load time.
-  await (await ort.InferenceSession.create(buildOnnx(TINY, new Map(), "fp32"), options)).release();
-  const onnx = modelBytes(model, job.dtype);
+  await (await ort.InferenceSession.create(tiny, options)).release();
   return {
     bytes: onnx.length,
+    threads: job.threads,
     load: async () => {
       const session = await ort.InferenceSession.create(onnx, options);
       return async (data) => {
@@ -126,8 +162,9 @@ async function startEngine(
 /** One measurement, inside the child process. */
 export async function runJob(job: Job): Promise<JobResult> {
   const image = syntheticImage(job.size, 7).data;
+  const prepared = prepare(job);
   const t0 = performance.now();
-  const engine = await startEngine(job);
+  const engine = await startEngine(job, prepared);
   const t1 = performance.now();
   const infer = await engine.load();
   const t2 = performance.now();
@@ -145,6 +182,8 @@ export async function runJob(job: Job): Promise<JobResult> {
     initMs: t1 - t0,
     loadMs: t2 - t1,
     medianMs: median(times),
+    times,
+    threads: engine.threads,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
   };
 }

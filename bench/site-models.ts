@@ -12,6 +12,8 @@ import { readShippedSeed, type Seed } from "../worker/local-r2.ts";
 export interface BenchModel {
   label: string;
   id: string;
+  /** The generator's direction in its model (the site's ?dir=). */
+  direction: "AtoB" | "BtoA";
   macs: (size: number) => number;
   variants: { dtype: Dtype; file: string; bytes: Uint8Array }[];
 }
@@ -53,6 +55,7 @@ export async function benchModels(
         return {
           label: `${m.id} ${g.direction}`,
           id: m.id,
+          direction: g.direction,
           macs: (size: number) => countMacs(spec, size, size),
           variants: g.variants.map((v) => ({
             dtype: v.dtype,
@@ -67,6 +70,7 @@ export async function benchModels(
       return {
         label,
         id: model.entry.id,
+        direction: g?.direction ?? "AtoB",
         macs: (size: number) => ((g?.architecture.macs256 ?? 0) * size * size) / (256 * 256),
         variants: (g?.variants ?? []).map((v) => ({
           dtype: v.dtype,

@@ -12,6 +12,8 @@ export interface PageLatency {
   /** performance.measureUserAgentSpecificMemory() of the page and its workers after the runs. */
   memoryBytes: number | null;
   error?: string;
+  /** The measurement ran past LatencyJob.limitMs and its worker was terminated. */
+  timedOut?: boolean;
 }
 
 export interface LatencyJob {
@@ -22,6 +24,8 @@ export interface LatencyJob {
   size: number;
   warmup: number;
   runs: number;
+  /** Wall time the whole measurement (fetch, session, warm-up, runs) may take before its worker is terminated. */
+  limitMs: number;
 }
 
 /**
@@ -67,13 +71,25 @@ export function measureInPage(page: Page, job: LatencyJob): Promise<PageLatency>
           ortBase: new URL(j.ortBase, location.href).href,
           modelUrl: new URL(j.modelUrl, location.href).href,
         };
-        const reply = await new Promise<{ loadMs?: number; times?: number[]; error?: string }>(
-          (resolve) => {
-            worker.onmessage = (e) => resolve(e.data);
-            worker.onerror = (e) => resolve({ error: e.message || "worker failed" });
-            worker.postMessage(abs);
-          },
-        );
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const reply = await new Promise<{
+          loadMs?: number;
+          times?: number[];
+          error?: string;
+          timedOut?: boolean;
+        }>((resolve) => {
+          worker.onmessage = (e) => resolve(e.data);
+          worker.onerror = (e) => resolve({ error: e.message || "worker failed" });
+          // the finally below terminates the worker (and its wasm threads) that is still running
+          timer = setTimeout(
+            () => resolve({ error: `timeout (> ${j.limitMs / 1000} s)`, timedOut: true }),
+            j.limitMs,
+          );
+          worker.postMessage(abs);
+        });
+        clearTimeout(timer);
+        if (reply.timedOut)
+          return { loadMs: 0, times: [], memoryBytes: null, error: reply.error, timedOut: true };
         // Measured while the worker (and its wasm heap) is alive: wasm memory never shrinks, so ~peak.
         // With wasm threads spinning it may not answer for a minute: give up after 3 s.
         const perf = performance as Performance & {

@@ -13,7 +13,7 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type Row, writeReport } from "./report.ts";
+import { packageVersions, type Row, runStart, TFJS_PACKAGES, writeReport } from "./report.ts";
 import { type Job, type JobResult, VARIANTS, type Variant } from "./train-job.ts";
 import { itersMacs } from "./train-macs.ts";
 
@@ -59,6 +59,7 @@ function inChild(job: Job, limitS: number): Promise<JobResult | string> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 export async function run(args: string[]): Promise<void> {
+  const started = runStart();
   const { values } = parseArgs({
     args,
     options: {
@@ -80,6 +81,7 @@ export async function run(args: string[]): Promise<void> {
   const backends = (values.quick ? ["wasm"] : values.backends.split(",")) as Job["backend"][];
   const variants = values.variants.split(",") as Variant[];
   const rows: Row[] = [];
+  const samples: Record<string, unknown>[] = [];
   const notes: string[] = [];
   const reasons = new Map<string, string>();
   for (const backend of backends) {
@@ -100,6 +102,12 @@ export async function run(args: string[]): Promise<void> {
           `bench:train ${backend} ${variant} ${s.size}px ngf ${s.ngf}/${s.blocks} ...\n`,
         );
         const r = await inChild(job, limit);
+        samples.push({
+          backend,
+          size: s.size,
+          variant,
+          ...(typeof r === "string" ? { error: r } : { engine: r.backendName, seconds: r.seconds }),
+        });
         if (typeof r === "string") {
           // the table keeps a short cell; the reason goes once per backend into the notes
           const missing = r.includes("could not be loaded");
@@ -126,13 +134,26 @@ export async function run(args: string[]): Promise<void> {
   for (const [backend, why] of reasons) notes.push(`${backend} not available: ${why}`);
   notes.push(
     "before: the runtime's baseline set (plain tfjs ops, library kernels, simple wasm gradient fixes), one thread; after: the runtime's ops and kernels, one thread; after2: the same on two workers per step (what npm run train uses on wasm with 2+ cores; RSS covers both threads, heap is the main thread's)",
-    "GFLOP/s: 2 x (18 MACs_G + 12 MACs_D) per iteration (bench/train-macs.ts); heap: the wasm memory after the run (it only grows, so it is the peak), or for webgpu the GPU memory its buffer pool holds",
-    `median of ${iters} iteration(s) after ${warmup} warm-up, batch 1, random images; each cell its own process`,
+    "GFLOP/s: 2 x (18 MACs_G + 16 MACs_D) per iteration (bench/train-macs.ts); heap: the wasm memory after the run (it only grows, so it is the peak), or for webgpu the GPU memory its buffer pool holds",
+    `median of ${iters} iteration(s) after ${warmup} warm-up, batch 1, random images; each cell its own process, killed after ${limit} s; every iteration's seconds are in the JSON's samples`,
   );
-  writeReport({
-    name: "train",
-    settings: { sizes: wanted, backends, variants, iters, warmup },
-    rows,
-    notes,
-  });
+  writeReport(
+    {
+      name: "train",
+      settings: {
+        quick: values.quick,
+        sizes: wanted,
+        backends,
+        variants,
+        iters,
+        warmup,
+        limitS: limit,
+      },
+      rows,
+      notes,
+      samples,
+      started,
+    },
+    packageVersions(TFJS_PACKAGES),
+  );
 }

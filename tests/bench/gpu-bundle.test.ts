@@ -43,6 +43,13 @@ describe("GPU training bundle", () => {
     expect(report.rows[0]["it/s"]).toBeGreaterThan(0);
     expect(report.rows[0]["GPU MiB"]).toBeGreaterThan(0);
     expect(report.machine.cores).toBeGreaterThan(0);
+    // reproducible: versions of the bundled packages, the commit built from, load around the run, raw samples
+    expect(report.versions["@tensorflow/tfjs-core"]).toMatch(/^\d+\.\d+\.\d+/);
+    expect(report.versions.webgpu).toMatch(/^\d+\.\d+\.\d+/);
+    expect(report.machine).toHaveProperty("gitCommit");
+    expect(report.machine.loadAvgBefore).toHaveLength(3);
+    expect(report.machine.loadAvgAfter).toHaveLength(3);
+    expect(report.samples[0].seconds).toHaveLength(1);
 
     // the CPU comparison on the same machine: wasm, two workers per step
     const cpu = spawnSync(
