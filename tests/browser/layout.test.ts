@@ -151,6 +151,21 @@ describe("layout and accessibility", () => {
     });
   }
 
+  it("names each style radio by its card, the sample thumbnails being decorative", async () => {
+    const { page } = browser;
+    await openSite(page, `${worker.url}/`);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>(".card img")].every(
+        (i) => i.complete && i.naturalWidth > 0,
+      ),
+    );
+    expect(
+      await page.$$eval(".card img", (imgs) => imgs.map((i) => i.getAttribute("alt"))),
+    ).toEqual(["", ""]);
+    // A screen reader announces the title first, then the domains.
+    expect(await page.getByRole("radio", { name: /^Sketch\s*Photo ↔ Sketch/ }).count()).toBe(1);
+  });
+
   it("announces progress and notes, and has no invisible tab stops", async () => {
     const { page } = browser;
     await openSite(page, `${worker.url}/`);

@@ -8,6 +8,7 @@
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningWorker, startWorker } from "../helpers/server.ts";
 import { type Browser, launch } from "./chromium.ts";
@@ -332,6 +333,241 @@ describe("share", () => {
     await expect
       .poll(() => page.locator("#share-state").textContent())
       .toMatch(/cannot be shown: No such share/);
+  });
+});
+
+/** Press Share and wait for the link; the share's id. */
+async function shareNow(page: Page): Promise<string> {
+  await page.click("#share");
+  await expect
+    .poll(() => page.locator("#share-url").inputValue(), { timeout: 30_000 })
+    .toMatch(/\/s\/[\w-]+$/);
+  return (await page.locator("#share-url").inputValue()).split("/").pop() as string;
+}
+
+/**
+ * How far each image of a comparison strays from its own shape: the shape it
+ * paints (its box when object-fit stretches it, its own shape otherwise) over
+ * its natural one. 1 is undistorted.
+ */
+function distortion(page: Page, figure: string): Promise<number[]> {
+  return page.$$eval(`${figure} img`, (imgs) =>
+    Promise.all(
+      (imgs as HTMLImageElement[]).map(async (i) => {
+        await i.decode();
+        const box = i.getBoundingClientRect();
+        const natural = i.naturalWidth / i.naturalHeight;
+        const painted = getComputedStyle(i).objectFit === "fill" ? box.width / box.height : natural;
+        return painted / natural;
+      }),
+    ),
+  );
+}
+
+/** "WxH" of the before and after images of the translate page (they must be a pair). */
+function pair(page: Page): Promise<string[]> {
+  return page.$$eval("#compare img", (imgs) =>
+    Promise.all(
+      (imgs as HTMLImageElement[]).map((i) =>
+        i.decode().then(() => `${i.naturalWidth}x${i.naturalHeight}`),
+      ),
+    ),
+  );
+}
+
+const storedToken = (page: Page, id: string) =>
+  page.evaluate(
+    (id) =>
+      (
+        JSON.parse(localStorage.getItem("unpaired-share-tokens") ?? "{}") as Record<string, unknown>
+      )[id] !== undefined,
+    id,
+  );
+
+describe("share: deleting it, and a result that stays itself", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    // No service worker: these tests hold and fail requests with page.route.
+    browser = await launch({ serviceWorkers: "block" });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("keeps a tall photo's shape, and deletes a share from the result and, after a reload, from its link", async () => {
+    const { page } = browser;
+    await openSite(page, `${worker.url}/`);
+    await pickModel(page, "tiny");
+    await translate(
+      page,
+      upload(page, "#photo-file", "tall.png", "image/png", await testPhoto(24, 96)),
+    );
+    for (const d of await distortion(page, "#compare")) expect(d).toBeCloseTo(1, 2);
+
+    await page.check("#share-input");
+    const first = await shareNow(page);
+    expect(await page.locator("#share-kept").textContent()).toMatch(
+      /stays in this browser, on this device only/,
+    );
+    expect(await storedToken(page, first)).toBe(true);
+    await page.click("#share-delete");
+    await expect
+      .poll(() => page.locator("#share-status").textContent())
+      .toMatch(/^Deleted: the link no longer works/);
+    expect((await fetch(`${worker.url}/api/v1/shares/${first}`)).status).toBe(404);
+    expect(await page.locator("#share-url").inputValue()).toBe("");
+    expect(await page.locator("#share-manage").isHidden()).toBe(true);
+    expect(await storedToken(page, first)).toBe(false);
+
+    // Another share, deleted after a reload: its link, opened in this browser, offers it.
+    const second = await shareNow(page);
+    await page.goto(`${worker.url}/s/${second}`);
+    await page.waitForURL(/\/share\?id=/);
+    await page.waitForSelector("#share-view:not([hidden])");
+    expect(await page.locator("#share-meta").textContent()).toMatch(
+      /^Style “Tiny test style tiny” \(Photo → Noise, int8\)\. Shared /,
+    );
+    for (const d of await distortion(page, "#share-compare")) expect(d).toBeCloseTo(1, 2);
+    await page.click("#share-delete");
+    await expect
+      .poll(() => page.locator("#share-state").textContent())
+      .toMatch(/^Deleted: the link no longer works/);
+    expect(await page.locator("#share-view").isHidden()).toBe(true);
+    expect((await fetch(`${worker.url}/api/v1/shares/${second}`)).status).toBe(404);
+
+    // A browser without the token (here: the token forgotten) has no delete control.
+    await openSite(page, `${worker.url}/?model=tiny`);
+    await translate(
+      page,
+      upload(page, "#photo-file", "p.png", "image/png", await testPhoto(32, 32)),
+    );
+    const third = await shareNow(page);
+    await page.evaluate(() => localStorage.clear());
+    await page.goto(`${worker.url}/share?id=${third}`);
+    await page.waitForSelector("#share-view:not([hidden])");
+    expect(await page.locator("#share-manage").isHidden()).toBe(true);
+    expect(unexpected(browser.problems)).toEqual([]);
+  });
+
+  it("the share view says in words when the site cannot be reached", async () => {
+    const { page } = browser;
+    await page.route("**/api/v1/shares/*", (route) => route.abort("internetdisconnected"));
+    try {
+      await page.goto(`${worker.url}/share?id=abc123`);
+      await expect
+        .poll(() => page.locator("#share-state").textContent())
+        .toBe(
+          "This share cannot be shown: could not reach the site. Check your connection and try again.",
+        );
+    } finally {
+      await page.unroute("**/api/v1/shares/*");
+      browser.problems.length = 0; // the console's note of the failed request, made on purpose
+    }
+  });
+
+  it("cancels a file dropped beside the drop zone (the browser would leave the page for it)", async () => {
+    const { page } = browser;
+    await openSite(page, `${worker.url}/?model=tiny`);
+    // Headless Chromium never opens a dropped file, so check what prevents it:
+    // dragover and drop outside the zone are cancelled; inside, the photo is taken.
+    const dropOn = (selector: string) =>
+      page.evaluate(async (selector) => {
+        const target = document.querySelector(selector) as Element;
+        const canvas = new OffscreenCanvas(16, 16);
+        canvas.getContext("2d")?.fillRect(0, 0, 8, 8);
+        const png = await canvas.convertToBlob({ type: "image/png" });
+        const file = new File([png], "dropped.png", { type: "image/png" });
+        const dataTransfer = new DataTransfer();
+        dataTransfer.items.add(file);
+        return ["dragover", "drop"].map(
+          (type) =>
+            !target.dispatchEvent(
+              new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer }),
+            ),
+        );
+      }, selector);
+    expect(await dropOn("h1")).toEqual([true, true]);
+    expect(await page.locator("#result").getAttribute("data-runs")).toBeNull();
+    await translate(page, async () => {
+      expect(await dropOn("#drop p")).toEqual([true, true]);
+    });
+  });
+
+  it("a new result clears the share panel, and before and after stay a pair", async () => {
+    const { page } = browser;
+    await page.emulateMedia({ reducedMotion: "reduce" });
+    // Record how the page scrolls the result into view.
+    await page.addInitScript(() => {
+      const scrolls: string[] = [];
+      (window as unknown as { scrolls: string[] }).scrolls = scrolls;
+      const scroll = Element.prototype.scrollIntoView;
+      Element.prototype.scrollIntoView = function (
+        this: Element,
+        arg?: boolean | ScrollIntoViewOptions,
+      ) {
+        scrolls.push(typeof arg === "object" ? String(arg.behavior) : String(arg));
+        scroll.call(this, arg);
+      };
+    });
+    await openSite(page, `${worker.url}/`);
+    await pickModel(page, "tiny");
+    await translate(
+      page,
+      upload(page, "#photo-file", "p.png", "image/png", await testPhoto(60, 44)),
+    );
+    // prefers-reduced-motion: no smooth scrolling.
+    expect(await page.evaluate(() => (window as unknown as { scrolls: string[] }).scrolls)).toEqual(
+      ["auto"],
+    );
+
+    // Hold the upload, and get a new result meanwhile (a model from disk runs the same photo).
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route("**/api/v1/shares", async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.check("#share-input");
+    await page.click("#share");
+    await expect.poll(() => page.locator("#share-status").textContent()).toBe("Uploading…");
+    await page.click("#own-model summary");
+    await translate(page, () =>
+      page.setInputFiles("#own-model-file", {
+        name: "mine.onnx",
+        mimeType: "application/octet-stream",
+        buffer: Buffer.from(tiny.onnx.get("fp32") as Uint8Array),
+      }),
+    );
+    expect(await page.locator("#share-input").isChecked()).toBe(false);
+    expect(await page.locator("#share-url").inputValue()).toBe("");
+    expect(await page.locator("#share-status").textContent()).toBe("");
+    expect(await page.locator("#share-result").isHidden()).toBe(true);
+    expect(await page.locator("#share").isDisabled()).toBe(true); // a model from disk: no share
+    release();
+    await expect
+      .poll(() => page.locator("#share-status").textContent(), { timeout: 30_000 })
+      .toMatch(/^This link is for the previous result\. Link ready/);
+    expect(await page.locator("#share").isDisabled()).toBe(true);
+    await page.unroute("**/api/v1/shares");
+
+    // While the next photo is translated, "before" still shows the photo of the result shown.
+    expect(await pair(page)).toEqual(["60x44", "60x44"]);
+    await setOptions(page, { mode: "full", workingSize: 64 });
+    await upload(page, "#photo-file", "long.png", "image/png", await testPhoto(1800, 1400))();
+    await page.waitForFunction(() => !(document.getElementById("tiles") as HTMLElement).hidden);
+    expect(await pair(page)).toEqual(["60x44", "60x44"]);
+    await page.click("#cancel");
+    await expect.poll(() => page.locator("#messages").textContent()).toMatch(/^Cancelled\./);
+    expect(await pair(page)).toEqual(["60x44", "60x44"]);
+    await setOptions(page, { mode: "fast" });
+    await translate(
+      page,
+      upload(page, "#photo-file", "q.png", "image/png", await testPhoto(40, 56)),
+    );
+    expect(await pair(page)).toEqual(["40x56", "40x56"]);
+    expect(unexpected(browser.problems)).toEqual([]);
   });
 });
 

@@ -6,7 +6,11 @@
 import { readFile } from "node:fs/promises";
 import vm from "node:vm";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { renderServiceWorker, SW_TEMPLATE } from "../../site/src/integrations/static-assets.ts";
+import {
+  renderServiceWorker,
+  SW_TEMPLATE,
+  shellBuild,
+} from "../../site/src/integrations/static-assets.ts";
 import { FakeCacheStorage, href, ORIGIN } from "./fake-caches.ts";
 
 const ASSETS = ["/_astro/page.abc.js", "/_astro/translator.def.js"];
@@ -112,5 +116,35 @@ describe("offline shell", () => {
     expect((await shell.caches.open("unpaired-shell-b1")).paths()).not.toContain(
       "/ort/1.30.0/ort-wasm-simd-threaded.wasm",
     );
+  });
+
+  it("answers navigations to its pages only: others' shared images and model files are never kept", async () => {
+    const shell = await start("b1");
+    await shell.dispatch("install");
+    await shell.dispatch("activate");
+    const precached = (await shell.caches.open("unpaired-shell-b1")).paths().sort();
+    for (const path of [
+      "/s/abc123",
+      "/api/v1/shares/abc123/input",
+      "/models/tiny/AtoB.int8.onnx",
+      "/static/models/tiny/AtoB.int8.onnx",
+      "/ort/1.30.0/ort-wasm-simd-threaded.wasm",
+      "/_astro/page.abc.js",
+      "/favicon.svg",
+    ]) {
+      expect(await shell.fetch(path, "navigate"), path).toBeUndefined();
+    }
+    expect((await shell.caches.open("unpaired-shell-b1")).paths().sort()).toEqual(precached);
+    expect(await shell.caches.keys()).toEqual(["unpaired-shell-b1"]);
+    // The shell pages still work offline, with or without a query.
+    network = () => Promise.reject(new TypeError("offline"));
+    expect(await (await shell.fetch("/share?id=abc123", "navigate"))?.text()).toBe("online");
+    expect(await (await shell.fetch("/", "navigate"))?.text()).toBe("online");
+  });
+
+  it("names a new shell when only the worker's code changes, so an older shell's entries go", () => {
+    expect(shellBuild("worker v1", ASSETS)).not.toBe(shellBuild("worker v2", ASSETS));
+    expect(shellBuild("worker v1", ASSETS)).not.toBe(shellBuild("worker v1", ASSETS.slice(1)));
+    expect(shellBuild("worker v1", ASSETS)).toBe(shellBuild("worker v1", [...ASSETS]));
   });
 });

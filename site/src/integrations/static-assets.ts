@@ -114,12 +114,21 @@ export function renderServiceWorker(template: string, b: ServiceWorkerBuild): st
     .replace('"__ORT_VERSION__"', JSON.stringify(b.ortVersion));
 }
 
+/**
+ * The shell cache's name for a build: it changes with the asset list and with
+ * the worker's own code, so a fixed worker also starts a new shell and drops
+ * whatever an older one kept.
+ */
+export function shellBuild(template: string, assets: readonly string[]): string {
+  return createHash("sha256").update(template).update(assets.join("\n")).digest("hex").slice(0, 12);
+}
+
 /** Write dist/sw.js with this build's asset list and cache names. */
 async function writeServiceWorker(outDir: string, log: (msg: string) => void): Promise<void> {
   const assets = (await readdir(path.join(outDir, "_astro"))).sort().map((f) => `/_astro/${f}`);
-  const build = createHash("sha256").update(assets.join("\n")).digest("hex").slice(0, 12);
-  const { version } = ortDist();
   const template = await readFile(SW_TEMPLATE, "utf8");
+  const build = shellBuild(template, assets);
+  const { version } = ortDist();
   await writeFile(
     path.join(outDir, "sw.js"),
     renderServiceWorker(template, { build, assets, ortVersion: version }),

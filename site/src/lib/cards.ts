@@ -23,12 +23,14 @@ export function downloadNote(generator: Generator, engine: EngineName, caps: Cap
 
 /**
  * Samples are served from the site's static copy only (the worker's route serves
- * model files); a missing one leaves the placeholder behind it showing.
+ * model files); a missing one leaves the placeholder behind it showing. They
+ * keep the template's alt="": they sit inside the radio's label, so any alt
+ * text would come before the card title in the radio's name, and the title
+ * and domains already say what the style does.
  */
-function showSample(img: HTMLImageElement, id: string, file: string, alt: string): void {
+function showSample(img: HTMLImageElement, id: string, file: string): void {
   img.addEventListener("error", () => img.remove(), { once: true });
   img.src = sourceUrls({ id, file }).static;
-  img.alt = alt;
 }
 
 export function renderCards(
@@ -55,12 +57,8 @@ export function renderCards(
       part<HTMLImageElement>(card, ".thumb-b"),
     ];
     if (sample) {
-      const [from, to] =
-        sample.direction === "AtoB"
-          ? [entry.domains.A, entry.domains.B]
-          : [entry.domains.B, entry.domains.A];
-      showSample(a, entry.id, sample.input, `Sample: ${from.name}`);
-      showSample(b, entry.id, sample.output, `The same sample as ${to.name}`);
+      showSample(a, entry.id, sample.input);
+      showSample(b, entry.id, sample.output);
     } else {
       a.remove();
       b.remove();

@@ -58,6 +58,17 @@ async function apiError(res: Response): Promise<Error> {
   return new Error(body?.error?.message ?? `HTTP ${res.status}`);
 }
 
+/** fetch, with a failure to reach the site reworded ("Failed to fetch" tells a visitor nothing). */
+async function request(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    throw new Error("could not reach the site. Check your connection and try again.");
+  }
+}
+
+const sharePath = (id: string) => `/api/v1/shares/${encodeURIComponent(id)}`;
+
 export async function createShare(fields: {
   modelId: string;
   direction: Direction;
@@ -76,13 +87,27 @@ export async function createShare(fields: {
     const input = await prepareForShare(fields.input);
     form.set("input", input, `input.${ext(input)}`);
   }
-  const res = await fetch("/api/v1/shares", { method: "POST", body: form });
+  const res = await request("/api/v1/shares", { method: "POST", body: form });
   if (!res.ok) throw await apiError(res);
   return (await res.json()) as ShareCreated;
 }
 
 export async function getShare(id: string): Promise<ShareView> {
-  const res = await fetch(`/api/v1/shares/${encodeURIComponent(id)}`);
+  const res = await request(sharePath(id));
   if (!res.ok) throw await apiError(res);
   return (await res.json()) as ShareView;
+}
+
+/**
+ * Delete a share with the token its creation returned. "gone": it no longer
+ * exists (deleted already, or expired and cleaned up), which is what was asked.
+ */
+export async function deleteShare(id: string, token: string): Promise<"deleted" | "gone"> {
+  const res = await request(sharePath(id), {
+    method: "DELETE",
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  if (res.status === 404) return "gone";
+  if (!res.ok) throw await apiError(res);
+  return "deleted";
 }

@@ -18,6 +18,17 @@ export function wirePhotoInput(onFile: (file: File) => void): void {
     drop.classList.remove("dragging");
     take(e.dataTransfer?.files[0]);
   });
+  // A file dropped beside the zone would make the browser open it in place of
+  // the page, losing the photo and result: outside the zone, dropping does nothing.
+  const outside = (e: DragEvent) => !drop.contains(e.target as Node | null);
+  document.addEventListener("dragover", (e) => {
+    if (!outside(e)) return;
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = "none";
+  });
+  document.addEventListener("drop", (e) => {
+    if (outside(e)) e.preventDefault();
+  });
   document.addEventListener("paste", (e) => {
     take([...(e.clipboardData?.files ?? [])].find((f) => f.type.startsWith("image/")));
   });

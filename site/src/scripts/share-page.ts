@@ -1,9 +1,38 @@
-/** The share view: /share?id=ID shows before/after (or the result alone) and links back to the style. */
+/**
+ * The share view: /share?id=ID shows before/after (or the result alone) and
+ * links back to the style. On the device that made the share (its delete
+ * token is kept here), it can also be deleted.
+ */
 import { byId as el } from "../lib/dom.ts";
+import { loadManifest } from "../lib/manifest.ts";
 import { registerOffline } from "../lib/offline.ts";
-import { getShare } from "../lib/share-client.ts";
+import { getShare, type ShareView } from "../lib/share-client.ts";
+import { savedToken } from "../lib/share-tokens.ts";
+import { deleteFromDevice } from "./share-delete.ts";
 
 const status = el("share-state");
+
+/** "Sketch (Photo → Sketch, int8)" from the manifest, as /s/:id titles it; the raw id if it is gone. */
+async function styleName(share: ShareView): Promise<string> {
+  const entry = await loadManifest()
+    .then(({ manifest }) => manifest.models.find((m) => m.id === share.modelId))
+    .catch(() => undefined);
+  const [from, to] = share.direction === "AtoB" ? (["A", "B"] as const) : (["B", "A"] as const);
+  const title = entry?.title ?? share.modelId;
+  const names = entry ? [entry.domains[from].name, entry.domains[to].name] : [from, to];
+  return `Style “${title}” (${names.join(" → ")}, ${share.variant})`;
+}
+
+function offerDelete(id: string): void {
+  const token = savedToken(id);
+  if (!token) return;
+  const button = el<HTMLButtonElement>("share-delete");
+  el("share-manage").hidden = false;
+  button.addEventListener("click", async () => {
+    status.hidden = false; // says how deleting went, and stays when the view goes
+    if (await deleteFromDevice(button, status, id, token)) el("share-view").hidden = true;
+  });
+}
 
 async function show(): Promise<void> {
   const id = new URL(location.href).searchParams.get("id");
@@ -30,7 +59,8 @@ async function show(): Promise<void> {
     const params = new URLSearchParams({ model: share.modelId, dir: share.direction });
     el<HTMLAnchorElement>("share-try").href = `/?${params}`;
     el("share-meta").textContent =
-      `Style “${share.modelId}” (${share.direction === "AtoB" ? "A → B" : "B → A"}, ${share.variant}). Shared ${new Date(share.createdAt).toLocaleDateString()}, available until ${new Date(share.expiresAt).toLocaleString()}.`;
+      `${await styleName(share)}. Shared ${new Date(share.createdAt).toLocaleDateString()}, available until ${new Date(share.expiresAt).toLocaleString()}.`;
+    offerDelete(share.id);
     status.hidden = true;
     el("share-view").hidden = false;
   } catch (err) {

@@ -46,8 +46,6 @@ const ui = {
   resultTitle: $("result-title"),
   engineNote: $("engine-note"),
   downloadPng: $<HTMLAnchorElement>("download-png"),
-  share: $<HTMLButtonElement>("share"),
-  shareResult: $("share-result"),
   before: document.querySelector<HTMLImageElement>(
     "#compare [data-role=before]",
   ) as HTMLImageElement,
@@ -70,8 +68,9 @@ const state: {
   model?: ModelSource;
   direction: Direction;
   photo?: Blob;
-  photoUrl?: string;
+  /** Object URLs of the result shown and of the photo that produced it. */
   resultUrl?: string;
+  resultPhotoUrl?: string;
   /** The result shown and what produced it: download name and share use this. */
   result?: Job & { outcome: Outcome };
   /** Set while a translation runs; aborting it is the Cancel button. */
@@ -200,9 +199,13 @@ function showProgress(p: Progress): void {
 }
 
 function showResult(job: Job, outcome: Outcome): void {
-  if (state.resultUrl) URL.revokeObjectURL(state.resultUrl);
+  for (const url of [state.resultUrl, state.resultPhotoUrl]) if (url) URL.revokeObjectURL(url);
   state.resultUrl = URL.createObjectURL(outcome.png);
+  // "Before" is this job's photo, set with its result: a photo added since then
+  // is not shown against a result it did not produce.
+  state.resultPhotoUrl = URL.createObjectURL(job.photo);
   state.result = { ...job, outcome };
+  ui.before.src = state.resultPhotoUrl;
   ui.after.src = state.resultUrl;
   ui.downloadPng.href = state.resultUrl;
   const name =
@@ -219,12 +222,12 @@ function showResult(job: Job, outcome: Outcome): void {
     ms: String(Math.round(outcome.ms)),
     runs: String(Number(ui.result.dataset.runs ?? 0) + 1),
   });
-  ui.share.disabled = job.model.kind !== "manifest";
-  ui.shareResult.hidden = true;
+  sharePanel.reset();
   ui.result.hidden = false;
   ui.resultEmpty.hidden = true;
   ui.resultTitle.focus({ preventScroll: true });
-  ui.result.scrollIntoView({ behavior: "smooth", block: "nearest" });
+  const still = matchMedia("(prefers-reduced-motion: reduce)").matches;
+  ui.result.scrollIntoView({ behavior: still ? "auto" : "smooth", block: "nearest" });
 }
 
 async function run(): Promise<void> {
@@ -299,10 +302,7 @@ function takePhoto(file: File): void {
     say("error", problem);
     return;
   }
-  if (state.photoUrl) URL.revokeObjectURL(state.photoUrl);
   state.photo = file;
-  state.photoUrl = URL.createObjectURL(file);
-  ui.before.src = state.photoUrl;
   void run();
 }
 
@@ -320,7 +320,7 @@ async function takeOwnModel(file: File | undefined): Promise<void> {
 }
 
 wirePhotoInput(takePhoto);
-wireSharePanel((withInput) => {
+const sharePanel = wireSharePanel((withInput) => {
   const { result } = state;
   if (result?.model.kind !== "manifest" || result.outcome.dtype === "custom") return undefined;
   return {

@@ -3,8 +3,8 @@
  * Offline shell: after one visit the pages, their scripts and styles, and the
  * onnxruntime-web files (once used) are served from this device, so a second
  * visit starts at once and works offline. The build
- * (integrations/static-assets.ts) fills in BUILD (a hash of the asset list),
- * ASSETS (every file under /_astro/) and ORT_VERSION.
+ * (integrations/static-assets.ts) fills in BUILD (a hash of the asset list
+ * and of this file), ASSETS (every file under /_astro/) and ORT_VERSION.
  *
  * Two caches: the shell, one per build, and the ORT files (14-17 MB, fetched
  * on first use), one per ORT version, so a deploy that keeps the version keeps
@@ -14,7 +14,10 @@
  *
  * Model files are not handled here (the page keeps them in its own checked
  * Cache API store); API calls always go to the network (the page falls back to
- * its cached manifest).
+ * its cached manifest). Only navigations to the shell's pages are handled: any
+ * other one (a shared image opened in a tab, /s/<id>, a model file) goes to
+ * the network untouched, so nobody's shared photo outlives its deletion here
+ * and no large file fills the shell.
  */
 /** @type {ServiceWorkerGlobalScope} */
 const sw = /** @type {any} */ (self);
@@ -29,11 +32,13 @@ const OWN = /^unpaired-(shell|ort)-/;
 const HASHED = /^\/_astro\//;
 const ORT_FILES = `/ort/${ORT_VERSION}/`;
 
-const PAGES = ["/", "/share", "/favicon.svg"];
+/** The pages of the shell: the only navigations this worker answers. */
+const PAGES = ["/", "/share"];
+const ICON = "/favicon.svg";
 
 /** Cache the pages and every script and style; a failure fails the install (it is retried later). */
 async function precache() {
-  await (await caches.open(SHELL)).addAll([...PAGES, ...ASSETS]);
+  await (await caches.open(SHELL)).addAll([...PAGES, ICON, ...ASSETS]);
 }
 
 sw.addEventListener("install", (event) => {
@@ -63,13 +68,13 @@ async function put(cacheName, request, response) {
 }
 
 /** Pages: network first (new deploys show at once), the cached copy when offline. */
-async function page(request) {
+async function page(request, pathname) {
   try {
     const response = await fetch(request);
-    await put(SHELL, new URL(request.url).pathname, response.clone());
+    await put(SHELL, pathname, response.clone());
     return response;
   } catch (err) {
-    const cached = await caches.match(new URL(request.url).pathname, { cacheName: SHELL });
+    const cached = await caches.match(pathname, { cacheName: SHELL });
     if (cached) return cached;
     throw err;
   }
@@ -88,8 +93,9 @@ sw.addEventListener("fetch", (event) => {
   const { request } = event;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== sw.location.origin) return;
-  if (request.mode === "navigate") event.respondWith(page(request));
-  else if (url.pathname.startsWith(ORT_FILES)) event.respondWith(asset(ORT, request));
-  else if (HASHED.test(url.pathname) || url.pathname === "/favicon.svg")
+  if (request.mode === "navigate") {
+    if (PAGES.includes(url.pathname)) event.respondWith(page(request, url.pathname));
+  } else if (url.pathname.startsWith(ORT_FILES)) event.respondWith(asset(ORT, request));
+  else if (HASHED.test(url.pathname) || url.pathname === ICON)
     event.respondWith(asset(SHELL, request));
 });
