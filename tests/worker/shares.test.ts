@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientKey } from "../../worker/src/middleware/rate-limit.ts";
 import { type RunningWorker, startWorker } from "../helpers/server.ts";
 import { image, MIME, photo } from "./fixtures.ts";
 import { errorOf } from "./http.ts";
@@ -273,6 +274,24 @@ describe("rate limit", () => {
     expect(limited.headers.get("retry-after")).toBe("60");
     expect((await errorOf(limited)).code).toBe("rate_limited");
     expect((await post({ ...base, output }, "192.0.2.78")).status).toBe(201);
+  });
+
+  it("keys clients by IPv4 address or IPv6 /64", () => {
+    expect(clientKey("192.0.2.1")).toBe("192.0.2.1");
+    expect(clientKey("2001:DB8::1")).toBe("2001:db8:0:0::/64");
+    expect(clientKey("2001:0db8:0000:0001:aaaa:bbbb:cccc:dddd")).toBe("2001:db8:0:1::/64");
+    expect(clientKey("2001:db8:0:1::")).toBe("2001:db8:0:1::/64");
+    expect(clientKey("::1")).toBe("0:0:0:0::/64");
+    expect(clientKey("::ffff:192.0.2.9")).toBe("192.0.2.9");
+    expect(clientKey(undefined)).toBe("unknown");
+  });
+
+  it("counts an IPv6 client by its /64, so rotating addresses within it does not help", async () => {
+    const output = await png(8, 8);
+    for (let i = 0; i < 10; i++)
+      expect((await post({ ...base, output }, `2001:db8:77:1::${i + 1}`)).status).toBe(201);
+    expect((await post({ ...base, output }, "2001:db8:77:1:ffff::9")).status).toBe(429);
+    expect((await post({ ...base, output }, "2001:db8:77:2::1")).status).toBe(201);
   });
 });
 
