@@ -224,6 +224,9 @@ export function parseTrainOptions(argv: string[]): Parsed<TrainOptions> {
   return { ...parsed, options: Object.freeze({ ...o, seed: randomInt(2 ** 31) }) };
 }
 
+/** The smallest side a ResNet generator runs at: two stride-2 steps leave 2 px for its 1 px reflect padding. */
+const MIN_TRANSLATE_SIDE = 8;
+
 export function parseTranslateOptions(argv: string[]): Parsed<TranslateOptions> {
   const parsed = parseWith<TranslateOptions>(
     TRANSLATE_OPTIONS,
@@ -232,6 +235,11 @@ export function parseTranslateOptions(argv: string[]): Parsed<TranslateOptions> 
     argv,
   );
   if (!parsed.options.input) throw new Error("--input is required (an image file or folder)");
+  const { size } = parsed.options;
+  if (size > 0 && size < MIN_TRANSLATE_SIDE)
+    throw new Error(
+      `--size ${size} is too small: 0 keeps full resolution, otherwise at least ${MIN_TRANSLATE_SIDE} (the generators downsample twice and reflect-pad)`,
+    );
   return parsed;
 }
 
@@ -260,6 +268,10 @@ export function trainOptionsFromJson(json: unknown, source: string): TrainOption
 
 /** Combinations no image could train with, refused before any work. */
 export function checkTrainOptions(o: TrainOptions): void {
+  if (o.preprocess.endsWith("crop") && o.crop_size % 4 !== 0)
+    throw new Error(
+      `--crop_size ${o.crop_size} is not a multiple of 4: the generators downsample twice (try ${Math.round(o.crop_size / 4) * 4})`,
+    );
   const scalesThenCrops =
     o.preprocess === "resize_and_crop" || o.preprocess === "scale_width_and_crop";
   if (scalesThenCrops && o.load_size < o.crop_size)

@@ -17,7 +17,7 @@ import {
   type LoadedGenerator,
   loadGeneratorsFromCheckpoint,
 } from "./checkpoint/read.ts";
-import { isImageFile, listImages } from "./data/folder.ts";
+import { decodeProblem, isImageFile, listImages } from "./data/folder.ts";
 import { loadTestImage } from "./data/preprocess.ts";
 import { forward, paramsFromTorch } from "./networks/tfjs.ts";
 import { parseTranslateOptions, type TranslateOptions } from "./options.ts";
@@ -44,7 +44,10 @@ export async function translate(o: TranslateOptions): Promise<{ outDir: string; 
   const [which, g] = [...loaded][0] as [GeneratorName, LoadedGenerator];
   const runtime = await initBackend(o.backend);
   const params = paramsFromTorch(g.spec, g.weights, `translate/${which}/`);
-  const isFile = (await stat(o.input).catch(() => null))?.isFile();
+  const input = await stat(o.input).catch(() => null);
+  if (!input)
+    throw new Error(`input ${o.input} does not exist (give an image file or a folder of images)`);
+  const isFile = input.isFile();
   if (isFile && !isImageFile(o.input))
     throw new Error(`${o.input} is not a .jpg, .jpeg, .png or .webp file`);
   const files = (isFile ? [o.input] : await listImages(o.input)).slice(0, o.num_test);
@@ -57,10 +60,15 @@ export async function translate(o: TranslateOptions): Promise<{ outDir: string; 
     `${which} (${g.netG}, ngf ${g.ngf}) of ${runDir} at ${o.epoch}, ${runtime.name}: ${files.length} images`,
   );
   const pairs: Pair[] = [];
+  const stems = new Set<string>();
   try {
     for (const [i, file] of files.entries()) {
       const rel = isFile ? path.basename(file) : path.relative(o.input, file);
-      const stem = rel.replace(/\.[^.]+$/, "").replaceAll(path.sep, "__");
+      const base = rel.replace(/\.[^.]+$/, "").replaceAll(path.sep, "__");
+      // x.jpg and x.png must not share output names
+      let stem = base;
+      for (let n = 2; stems.has(stem); n++) stem = `${base}_${n}`;
+      stems.add(stem);
       try {
         const img = await loadTestImage(file, o.size, g.spec.sizeMultiple);
         const out = tf.tidy(() => {
@@ -78,16 +86,22 @@ export async function translate(o: TranslateOptions): Promise<{ outDir: string; 
         await savePng(path.join(outDir, pair.output), data, img.width, img.height);
         pairs.push({ ...pair, width: img.width, height: img.height });
       } catch (e) {
-        bar.log(`skipping ${file}: ${(e as Error).message.split("\n")[0]}`);
+        bar.log(`skipping ${file}: ${await decodeProblem(file, e)}`);
       }
       bar.tick(i + 1, 1, 1);
     }
+    // Nothing translated: an error, and the previous run's page stays as it was.
+    if (pairs.length === 0)
+      throw new Error(`none of the ${files.length} input image(s) could be translated (see above)`);
     await writePairsPage(outDir, `${o.name}: ${o.direction} (${which}, ${o.epoch})`, pairs);
   } finally {
     bar.stop();
     for (const p of params.values()) p.dispose();
   }
-  bar.log(`wrote ${pairs.length} pairs: ${path.join(outDir, "index.html")}`);
+  const skipped = files.length - pairs.length;
+  bar.log(
+    `wrote ${pairs.length} pairs${skipped > 0 ? ` (${skipped} skipped)` : ""}: ${path.join(outDir, "index.html")}`,
+  );
   return { outDir, pairs };
 }
 

@@ -1,11 +1,13 @@
+import { writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listImages, readableImages } from "../../training/data/folder.ts";
+import { decodeProblem, listImages, readableImages } from "../../training/data/folder.ts";
 import { epochBatches } from "../../training/data/loader.ts";
 import {
+  decodeRgb,
   loadTestImage,
   loadTrainingImage,
   type PreprocessOptions,
@@ -114,6 +116,31 @@ describe("preprocessing", () => {
     expect(pixel(g, 3, 3)).toEqual([100, 100, 100]);
     const c = await loadTestImage(clear, 0);
     expect(pixel(c, 3, 3)).toEqual([255, 255, 255]);
+  });
+
+  it("says in words why a file did not decode: empty, not an image, cut off", async () => {
+    const empty = path.join(dir, "empty.png");
+    writeFileSync(empty, "");
+    const text = path.join(dir, "text.png");
+    writeFileSync(text, "hello");
+    const cut = path.join(dir, "cut.png");
+    const whole = await sharp({
+      create: { width: 64, height: 64, channels: 3, background: "#808080" },
+    })
+      .png()
+      .toBuffer();
+    writeFileSync(cut, whole.subarray(0, whole.length - 30));
+    const problem = async (file: string) => {
+      try {
+        await decodeRgb(file);
+        return "decoded";
+      } catch (e) {
+        return decodeProblem(file, e);
+      }
+    };
+    expect(await problem(empty)).toBe("empty file (0 bytes)");
+    expect(await problem(text)).toBe("not a readable JPEG, PNG or WebP file");
+    expect(await problem(cut)).toMatch(/^corrupt or truncated image \(/);
   });
 
   it("a crop larger than the image is an error naming the sizes", async () => {

@@ -70,6 +70,13 @@ describe("trainer options", () => {
     expect(
       parseTrainOptions([...quiet, "--max_dataset_size", "inf"]).options.max_dataset_size,
     ).toBe(Number.POSITIVE_INFINITY);
+    expect(() => parseTrainOptions([...quiet, "--crop_size", "30", "--load_size", "36"])).toThrow(
+      /--crop_size 30 is not a multiple of 4.*try 32/,
+    );
+    expect(() => parseTranslateOptions(["--input", "x", "--size", "4"])).toThrow(
+      /--size 4 is too small.*at least 8/,
+    );
+    expect(parseTranslateOptions(["--input", "x", "--size", "8"]).options.size).toBe(8);
     // scaling to 128 and then cropping 256 cannot work for any image
     expect(() => parseTrainOptions([...quiet, "--load_size", "128"])).toThrow(
       /--load_size 128 is smaller than --crop_size 256/,

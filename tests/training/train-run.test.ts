@@ -3,7 +3,7 @@
  * test sets. A short run must give finite losses, a falling cycle loss, and a
  * G_A that maps held-out A images closer to their true B than the identity does.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
@@ -116,6 +116,33 @@ describe("a short CycleGAN run on red <-> green shapes", () => {
     expect(pairs).toMatchObject([{ name: "0001.png", width: 48, height: 48 }]); // 50 rounds to 48
     const out = await sharp(path.join(outDir, pairs[0]?.output as string)).metadata();
     expect([out.width, out.height]).toEqual([48, 48]);
+  });
+
+  it("keeps same-named inputs apart, skips broken ones, and fails when nothing translates", async () => {
+    const input = path.join(dir, "mixed");
+    await mkdir(input, { recursive: true });
+    const src = path.join(dir, "data", "testA", "0000.png");
+    await copyFile(src, path.join(input, "x.png"));
+    await sharp(src).jpeg().toFile(path.join(input, "x.jpg"));
+    await writeFile(path.join(input, "z.png"), ""); // empty
+    const run = (from: string) =>
+      translate(
+        parseTranslateOptions([
+          ...["--name", "shapes", "--checkpoints_dir", path.join(dir, "ck"), "--backend", "wasm"],
+          ...["--input", from, "--results_dir", path.join(dir, "mixed-results")],
+        ]).options,
+      );
+    const { outDir, pairs } = await run(input);
+    expect(pairs.map((p) => p.name).sort()).toEqual(["x.jpg", "x.png"]);
+    expect(new Set(pairs.map((p) => p.output)).size).toBe(2);
+    const page = await readFile(path.join(outDir, "index.html"), "utf8");
+    const broken = path.join(dir, "broken");
+    await mkdir(broken, { recursive: true });
+    await writeFile(path.join(broken, "a.png"), "");
+    await writeFile(path.join(broken, "b.jpg"), "not a jpeg");
+    await expect(run(broken)).rejects.toThrow(/none of the 2 input image\(s\) could be translated/);
+    // the earlier page is untouched
+    expect(await readFile(path.join(outDir, "index.html"), "utf8")).toBe(page);
   });
 
   it("writes sample grids and a run page with loss curves", async () => {

@@ -45,6 +45,23 @@ export async function listImages(
   return files.slice(0, maxCount);
 }
 
+/**
+ * Why an image did not decode, in words a user can act on: libvips's own
+ * messages ("vipspng: libpng read error", "Input file contains unsupported
+ * image format") do not say that the file is empty or cut off.
+ */
+export async function decodeProblem(file: string, e: unknown): Promise<string> {
+  const raw = ((e as Error).message ?? String(e)).split("\n")[0] ?? "unreadable";
+  const size = (await stat(file).catch(() => null))?.size;
+  if (size === 0) return "empty file (0 bytes)";
+  if (/unsupported image format/i.test(raw)) return "not a readable JPEG, PNG or WebP file";
+  if (
+    /read error|premature|truncat|treated as error|corrupt|bad seek|end of (file|data)/i.test(raw)
+  )
+    return `corrupt or truncated image (${raw})`;
+  return raw;
+}
+
 /** Drop (and report) files whose header sharp cannot read. Throws if none are left. */
 export async function readableImages(
   dir: string,
@@ -58,7 +75,7 @@ export async function readableImages(
       if (!m.width || !m.height) throw new Error("no image size in the header");
       ok.push(file);
     } catch (e) {
-      onSkip(file, (e as Error).message.split("\n")[0] ?? "unreadable");
+      onSkip(file, await decodeProblem(file, e));
     }
   }
   if (ok.length === 0)

@@ -10,7 +10,7 @@
 import path from "node:path";
 import type { DatasetInfo } from "../checkpoint/read.ts";
 import { Rng } from "../model/rng.ts";
-import { listImages, readableImages, type SkipReporter } from "./folder.ts";
+import { decodeProblem, listImages, readableImages, type SkipReporter } from "./folder.ts";
 import { type Image, loadTrainingImage, type PreprocessOptions } from "./preprocess.ts";
 
 export interface DatasetOptions extends PreprocessOptions {
@@ -98,8 +98,7 @@ export class UnalignedDataset {
       try {
         return await loadTrainingImage(file, this.o, draw);
       } catch (e) {
-        if (!this.skipped.has(file))
-          this.reportSkip(file, (e as Error).message.split("\n")[0] ?? "");
+        if (!this.skipped.has(file)) this.reportSkip(file, await decodeProblem(file, e));
         this.skipped.add(file);
         return null;
       }

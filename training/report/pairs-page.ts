@@ -2,6 +2,9 @@
 import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 
+/** A relative path as a URL: names may hold #, ? or %. */
+const url = (rel: string) => rel.split("/").map(encodeURIComponent).join("/");
+
 export interface Pair {
   name: string;
   input: string;
@@ -21,8 +24,8 @@ export async function writePairsPage(
     .map(
       (p) =>
         `<tr><td>${esc(p.name)}<br><small>${p.width}x${p.height}</small></td>` +
-        `<td><img src="${esc(p.input)}" width="${Math.min(p.width, 384)}" alt="input"></td>` +
-        `<td><img src="${esc(p.output)}" width="${Math.min(p.width, 384)}" alt="output"></td></tr>`,
+        `<td><img src="${esc(url(p.input))}" width="${Math.min(p.width, 384)}" alt="input"></td>` +
+        `<td><img src="${esc(url(p.output))}" width="${Math.min(p.width, 384)}" alt="output"></td></tr>`,
     )
     .join("\n");
   const html = `<!doctype html>
