@@ -84,7 +84,18 @@ export async function readShippedSeed(
   modelsDir = path.join(ROOT, "models"),
 ): Promise<Seed & { manifest: Manifest }> {
   const manifestPath = path.join(modelsDir, "manifest.json");
-  const manifest = parseManifest(JSON.parse(await readFile(manifestPath, "utf8")));
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(manifestPath, "utf8"));
+  } catch (e) {
+    throw new Error(`${manifestPath} cannot be read as JSON: ${(e as Error).message}`);
+  }
+  let manifest: Manifest;
+  try {
+    manifest = parseManifest(json);
+  } catch (e) {
+    throw new Error(`${manifestPath}: ${(e as Error).message}`);
+  }
   const files: Record<string, Uint8Array> = {};
   for (const entry of manifest.models) {
     for (const variant of entry.generators.flatMap((g) => g.variants)) {

@@ -186,5 +186,12 @@ describe("eval command", () => {
         data,
       ]),
     ).rejects.toMatchObject({ stderr: expect.stringMatching(/cannot read model/) });
+    const garbage = path.join(dir, "garbage.onnx");
+    writeFileSync(garbage, "not a model");
+    await expect(
+      run(process.execPath, [cli, "paired", "--model", garbage, "--data", data]),
+    ).rejects.toMatchObject({
+      stderr: expect.stringMatching(/garbage\.onnx is not a usable ONNX generator/),
+    });
   });
 });

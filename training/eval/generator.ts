@@ -60,7 +60,9 @@ export async function loadGenerator(
   } catch (err) {
     throw new Error(`cannot read model ${file}: ${(err as Error).message}`);
   }
-  const runner = await onnxRunner(bytes, SIZE_MULTIPLE);
+  const runner = await onnxRunner(bytes, SIZE_MULTIPLE).catch((err: Error) => {
+    throw new Error(`${file} is not a usable ONNX generator: ${err.message}`);
+  });
   return {
     label,
     direction,

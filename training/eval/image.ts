@@ -1,5 +1,6 @@
 /** Images as the evaluation sees them: interleaved RGB floats 0..255, read and written with sharp. */
 import sharp from "sharp";
+import { decodeProblem } from "../data/folder.ts";
 
 export interface RgbImage {
   width: number;
@@ -13,7 +14,10 @@ export async function loadRgb(file: string): Promise<RgbImage> {
     .flatten({ background: "#ffffff" }) // alpha over white, as training sees it
     .toColourspace("srgb")
     .raw()
-    .toBuffer({ resolveWithObject: true });
+    .toBuffer({ resolveWithObject: true })
+    .catch(async (e: unknown) => {
+      throw new Error(`${file}: ${await decodeProblem(file, e)}`);
+    });
   if (info.channels !== 3) throw new Error(`${file}: expected 3 channels, got ${info.channels}`);
   return { width: info.width, height: info.height, data: Float32Array.from(data) };
 }

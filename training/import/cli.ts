@@ -29,7 +29,14 @@ async function importFiles(
   const sources: string[] = [];
   let firstSha = "";
   for (const [i, file] of files.entries()) {
-    const bytes = readFileSync(file);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch (e) {
+      throw new Error(
+        `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
+    }
     const sha = createHash("sha256").update(bytes).digest("hex");
     firstSha ||= sha;
     const g = generatorFromStateDict(readTorchFile(bytes, file), file);
