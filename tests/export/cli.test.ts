@@ -145,11 +145,12 @@ describe("npm run export", () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/truncated\.onnx is not a readable ONNX model .*truncated/);
     expect(bad.err).toMatch(/photo\.onnx is not a (readable ONNX model|usable generator)/);
-    expect(bad.err).toMatch(/BtoA\.int8\.onnx does not match models\/manifest\.json/);
+    // Names the manifest it compared with, not always models/manifest.json.
+    expect(bad.err).toMatch(/BtoA\.int8\.onnx does not match out\/manifest\.json/);
     expect(bad.out.match(/FAILED/g)).toHaveLength(3);
   });
 
-  it("refuses a checkpoint with wrong shapes and a check size not divisible by 4, writing nothing", async () => {
+  it("refuses a checkpoint with wrong shapes, writing nothing", async () => {
     const broken = new Map(weightsA);
     broken.set("model.4.weight", { shape: [8, 4, 1, 1], data: new Float32Array(32) });
     const tensors = [...broken].map(([name, t]) => ({
@@ -173,10 +174,105 @@ describe("npm run export", () => {
     const shapes = await cli(["--checkpoint", "broken", "--directions", "BtoA", ...common]);
     expect(shapes.code).toBe(1);
     expect(shapes.err).toMatch(/model\.4\.weight has shape \[8,4,1,1\], expected \[8,4,3,3\]/);
-    const size = await cli(["--checkpoint", "ckpt", "--check-size", "30", ...common]);
-    expect(size.code).toBe(1);
-    expect(size.err).toMatch(/30x30; the generator needs sides that are multiples of 4/);
     expect(existsSync(path.join(root, "bad-out"))).toBe(false);
+  });
+
+  it("checks --check-size and --epoch while parsing, naming the flag", async () => {
+    const common = ["--checkpoint", "ckpt", "--id", "bad", "--models", "bad-out"];
+    const size = await cli([...common, "--check-size", "30"]);
+    expect(size.code).toBe(1);
+    expect(size.err).toMatch(/--check-size must be a multiple of 4.*got "30"/);
+    expect(size.err).not.toMatch(/image is/);
+    const small = await cli([...common, "--check-size", "8"]);
+    expect(small.code).toBe(1);
+    expect(small.err).toMatch(/--check-size must be at least 16.*got "8"/);
+    const epoch = await cli([...common, "--epoch", "abc"]);
+    expect(epoch.code).toBe(1);
+    expect(epoch.err).toMatch(/--epoch must be latest, an epoch number or iter_N \(got "abc"\)/);
+    expect(epoch.err).not.toMatch(/no checkpoint/);
+    // A .safetensors file as --checkpoint still works; the good spellings of --epoch still parse.
+    for (const e of ["latest", "3", "iter_120"]) {
+      const r = await cli([...common, "--epoch", e, "--dtypes", "fp8"]);
+      expect(r.err).not.toMatch(/--epoch/);
+      expect(r.err).toMatch(/--dtypes takes/);
+    }
+    expect(existsSync(path.join(root, "bad-out"))).toBe(false);
+  });
+
+  it("exports from a .safetensors file to --models DIR alone: the manifest is DIR/manifest.json", async () => {
+    const r = await cli([
+      "--checkpoint",
+      "ckpt/latest.safetensors",
+      "--epoch",
+      "7",
+      "--id",
+      "solo",
+      "--dtypes",
+      "fp32",
+      "--directions",
+      "AtoB",
+      "--check-size",
+      "16",
+      "--tfjs-backend",
+      "cpu",
+      "--models",
+      "solo-out",
+    ]);
+    expect(r.err).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    const manifest = parseManifest(
+      JSON.parse(readFileSync(path.join(root, "solo-out/manifest.json"), "utf8")),
+    );
+    expect(manifest.models.map((m) => m.id)).toEqual(["solo"]);
+    expect(existsSync(path.join(root, "models"))).toBe(false);
+    expect(r.out).toMatch(/and solo-out\/manifest\.json/);
+  });
+
+  it("verify refuses a --manifest that does not exist instead of passing every file as not listed", async () => {
+    const file = path.join(root, "out/toy/AtoB.fp32.onnx");
+    const r = await cli(["verify", file, "--manifest", "out/typo.json"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/out\/typo\.json does not exist/);
+    expect(r.out).not.toMatch(/not listed/);
+  });
+
+  it("names the file of bad --metrics JSON, of a manifest of the wrong shape, and refuses a directory as --manifest", async () => {
+    mkdirSync(path.join(root, "inputs"), { recursive: true });
+    writeFileSync(path.join(root, "inputs/metrics.json"), '[{"name": "PSNR"');
+    writeFileSync(path.join(root, "inputs/manifest.json"), '{"schemaVersion": 1, "models": 3}');
+    const common = ["--checkpoint", "ckpt", "--id", "named", "--tfjs-backend", "cpu"];
+    const metrics = await cli([
+      ...common,
+      "--metrics",
+      "inputs/metrics.json",
+      "--models",
+      "named-out",
+    ]);
+    expect(metrics.code).toBe(1);
+    expect(metrics.err).toMatch(
+      /inputs\/metrics\.json is not valid JSON .*must be a JSON array of metrics/,
+    );
+    const shape = await cli([
+      ...common,
+      "--manifest",
+      "inputs/manifest.json",
+      "--models",
+      "named-out",
+    ]);
+    expect(shape.code).toBe(1);
+    expect(shape.err).toMatch(/inputs\/manifest\.json: invalid model manifest/);
+    const dir = await cli([...common, "--manifest", "inputs", "--models", "named-out"]);
+    expect(dir.code).toBe(1);
+    expect(dir.err).toMatch(/--manifest inputs is a directory.*inputs\/manifest\.json/);
+    const verify = await cli([
+      "verify",
+      "out/toy/AtoB.fp32.onnx",
+      "--manifest",
+      "inputs/manifest.json",
+    ]);
+    expect(verify.code).toBe(1);
+    expect(verify.err).toMatch(/inputs\/manifest\.json: invalid model manifest/);
+    expect(existsSync(path.join(root, "named-out"))).toBe(false);
   });
 
   it("fails clearly without --id or --checkpoint, or with a bad dtype", async () => {

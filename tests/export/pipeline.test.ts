@@ -200,6 +200,51 @@ describe("exportModel", () => {
     expect(existsSync(o.modelsDir)).toBe(false);
   });
 
+  it("changes nothing when the manifest cannot be written: old files stay, matching the old manifest", async () => {
+    const o = options("keep", { dtypes: ["fp32"], samplesDir: undefined });
+    await exportModel(o);
+    const dir = path.join(o.modelsDir, "tiny");
+    const before = new Map(readdirSync(dir).map((f) => [f, readFileSync(path.join(dir, f))]));
+    const manifestBefore = readFileSync(o.manifestPath, "utf8");
+    // Same models folder, new weights, a manifest in a folder that does not exist.
+    const nowhere = path.join(root, "no-such-dir", "manifest.json");
+    const retrained = o.generators.map((g, i) => ({
+      ...g,
+      weights: randomWeights(spec, { seed: 20 + i }),
+    }));
+    await expect(
+      exportModel({ ...o, generators: retrained, manifestPath: nowhere }),
+    ).rejects.toThrow(/cannot write the manifest .*no-such-dir.*does not exist/);
+    expect(readdirSync(dir).sort()).toEqual([...before.keys()].sort());
+    for (const [f, bytes] of before) expect(readFileSync(path.join(dir, f))).toEqual(bytes);
+    expect(readFileSync(o.manifestPath, "utf8")).toBe(manifestBefore);
+    expect(existsSync(path.join(root, "no-such-dir"))).toBe(false);
+    // The files still match the manifest's sha256.
+    const entry = parseManifest(JSON.parse(manifestBefore)).models[0];
+    for (const v of entry?.generators.flatMap((g) => g.variants) ?? [])
+      expect(sha256(readFileSync(path.join(dir, v.file)))).toBe(v.sha256);
+
+    // A manifest in a folder that does not exist under a new models folder: nothing created.
+    const fresh = path.join(root, "keep-fresh");
+    await expect(exportModel({ ...o, modelsDir: fresh, manifestPath: nowhere })).rejects.toThrow(
+      /cannot write the manifest/,
+    );
+    expect(existsSync(fresh)).toBe(false);
+  });
+
+  it("refuses a directory as the manifest, and names the file of a manifest of the wrong shape", async () => {
+    const o = options("dirmanifest", { dtypes: ["fp32"], samplesDir: undefined });
+    mkdirSync(o.manifestPath, { recursive: true });
+    await expect(exportModel(o)).rejects.toThrow(/manifest\.json is a directory/);
+    expect(existsSync(path.join(o.modelsDir, "tiny"))).toBe(false);
+    const wrong = path.join(root, "wrong-shape.json");
+    writeFileSync(wrong, '{"schemaVersion":1,"models":[{"id":"x"}]}');
+    await expect(exportModel({ ...o, manifestPath: wrong })).rejects.toThrow(
+      /wrong-shape\.json: invalid model manifest/,
+    );
+    expect(existsSync(path.join(o.modelsDir, "tiny"))).toBe(false);
+  });
+
   it("refuses a U-Net before any work: the site tiles to multiples of 4 only", async () => {
     const unet = buildGenerator("unet_128", { ngf: 4 });
     const o = options("unet", {

@@ -9,6 +9,7 @@ import path from "node:path";
 import { SingleBar } from "cli-progress";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { renderTable } from "../../bench/report.ts";
+import { SIZE_MULTIPLE } from "../../models/contract.ts";
 import {
   DIRECTIONS,
   type Direction,
@@ -19,7 +20,7 @@ import {
 } from "../../models/schema.ts";
 import { useTfjsBackend } from "./infer.ts";
 import { type ExportOptions, exportModel } from "./pipeline.ts";
-import { readManifest } from "./store.ts";
+import { readManifest, refuseDirectoryManifest } from "./store.ts";
 
 export interface EntryFlags {
   id?: string;
@@ -64,8 +65,35 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** Smallest --check-size: the side `export verify` runs (the generator halves it twice). */
+const MIN_CHECK_SIZE = 4 * SIZE_MULTIPLE;
+
+function checkSizeArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n % SIZE_MULTIPLE !== 0)
+    throw new InvalidArgumentError(
+      `--check-size must be a multiple of ${SIZE_MULTIPLE} pixels (the generator downsamples twice by 2), at least ${MIN_CHECK_SIZE}; got "${value}"`,
+    );
+  if (n < MIN_CHECK_SIZE)
+    throw new InvalidArgumentError(
+      `--check-size must be at least ${MIN_CHECK_SIZE} pixels (got "${value}")`,
+    );
+  return n;
+}
+
+/** The default of --manifest: the manifest inside --models (not the repository's models/). */
+function defaultManifest(cmd: Command): void {
+  if (cmd.getOptionValue("manifest") === undefined)
+    cmd.setOptionValueWithSource(
+      "manifest",
+      path.join(String(cmd.getOptionValue("models")), "manifest.json"),
+      "default",
+    );
+}
+
 export function addEntryOptions(cmd: Command): Command {
   return cmd
+    .hook("preAction", defaultManifest)
     .option("--id <id>", "model id (required): folder models/<id>/ and manifest key (a-z, 0-9, -)")
     .option("--title <text>", "title shown in the site (default: previous entry, else the id)")
     .option("--description <text>", "one-paragraph description")
@@ -79,8 +107,8 @@ export function addEntryOptions(cmd: Command): Command {
     .option("--sample-count <n>", "sample images per direction", positiveInt, 3)
     .option(
       "--check-size <px>",
-      "check and sample images fit in this square (multiple of 4)",
-      positiveInt,
+      `check and sample images fit in this square (a multiple of ${SIZE_MULTIPLE}, at least ${MIN_CHECK_SIZE})`,
+      checkSizeArg,
       256,
     )
     .option(
@@ -93,7 +121,7 @@ export function addEntryOptions(cmd: Command): Command {
     .option("--attribution <text>", "attribution text (default: from the dataset)")
     .option("--metrics <file.json>", "JSON array of metrics (default: keep the previous entry's)")
     .option("--models <dir>", "models folder", "models")
-    .option("--manifest <file>", "manifest to update", "models/manifest.json")
+    .option("--manifest <file>", "manifest to update (default: <models dir>/manifest.json)")
     .addOption(
       new Option("--tfjs-backend <name>", "TensorFlow.js backend of the reference run")
         .choices(["wasm", "cpu"])
@@ -136,10 +164,37 @@ function licenseFromDataset(
 }
 
 function readMetrics(file: string): Metric[] {
-  const parsed = Metric.array().safeParse(JSON.parse(readFileSync(file, "utf8")));
+  const why = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`cannot read --metrics ${file}: ${why(e)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(
+      `--metrics ${file} is not valid JSON (${why(e)}); it must be a JSON array of metrics (Metric in models/schema.ts), e.g. from npm run eval`,
+    );
+  }
+  const parsed = Metric.array().safeParse(json);
   if (!parsed.success)
     throw new Error(`${file}: not a JSON array of metrics (${parsed.error.issues[0]?.message})`);
   return parsed.data;
+}
+
+/**
+ * Before the long checks: --manifest must be a file (or not exist yet) in a
+ * folder that exists, or that writing models/<id>/ creates.
+ */
+function checkManifestTarget(manifest: string, models: string, id: string): void {
+  refuseDirectoryManifest(manifest, "--manifest");
+  const folder = path.resolve(path.dirname(manifest));
+  const modelDir = path.resolve(models, id);
+  if (!existsSync(folder) && modelDir !== folder && !modelDir.startsWith(folder + path.sep))
+    throw new Error(`--manifest ${manifest}: its folder ${path.dirname(manifest)} does not exist`);
 }
 
 /** Manifest fields from flags, else the previous entry, else the dataset (for trained models). */
@@ -149,6 +204,7 @@ export function entryFields(
 ): Pick<ExportOptions, "id" | "title" | "description" | "domains" | "license" | "metrics"> {
   if (!f.id)
     throw new InvalidArgumentError("--id is required (the model's folder and manifest key)");
+  checkManifestTarget(f.manifest, f.models, f.id);
   const previous = readManifest(f.manifest).models.find((m) => m.id === f.id);
   const ds = readDatasetJson(dataroot);
   const domain = (flag: string | undefined, side: "A" | "B") => ({

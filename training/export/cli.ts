@@ -4,7 +4,7 @@
  * `npm run export -- verify FILE...`: check ONNX files already written.
  */
 import { existsSync } from "node:fs";
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { renderTable } from "../../bench/report.ts";
 import type { Provenance } from "../../models/schema.ts";
 import {
@@ -16,12 +16,20 @@ import { trainedSide } from "../data/preprocess.ts";
 import { optionsToJson } from "../options.ts";
 import { addEntryOptions, type EntryFlags, entryFields, runExport } from "./cli-common.ts";
 import type { GeneratorSource } from "./pipeline.ts";
-import { readManifest } from "./store.ts";
+import { readManifest, refuseDirectoryManifest } from "./store.ts";
 import { verifyFile } from "./verify.ts";
 
 interface ExportFlags extends EntryFlags {
   checkpoint?: string;
   epoch: string;
+}
+
+/** --epoch: "latest", an epoch number or "iter_N" (a .safetensors --checkpoint ignores it). */
+function epochName(value: string): string {
+  if (value === "latest" || /^\d+$/.test(value) || /^iter_\d+$/.test(value)) return value;
+  throw new InvalidArgumentError(
+    `--epoch must be latest, an epoch number or iter_N (got "${value}")`,
+  );
 }
 
 async function exportCheckpoint(f: ExportFlags): Promise<number> {
@@ -65,13 +73,28 @@ async function exportCheckpoint(f: ExportFlags): Promise<number> {
   );
 }
 
-async function verify(files: string[], o: { manifest: string }): Promise<number> {
+async function verify(
+  files: string[],
+  o: { manifest: string },
+  manifestGiven: boolean,
+): Promise<number> {
+  // A --manifest that is not there would pass every file, tampered or not, as "not listed".
+  if (!existsSync(o.manifest)) {
+    if (manifestGiven)
+      throw new Error(
+        `--manifest ${o.manifest} does not exist (give the manifest the files are in)`,
+      );
+    console.error(
+      `note: no manifest at ${o.manifest}; files are checked without comparing size and sha256`,
+    );
+  }
+  refuseDirectoryManifest(o.manifest, "--manifest");
   const manifest = readManifest(o.manifest);
   const rows = [];
   let failed = 0;
   for (const file of files) {
     try {
-      const r = await verifyFile(file, manifest);
+      const r = await verifyFile(file, manifest, o.manifest);
       rows.push({
         file,
         MB: r.bytes / 1e6,
@@ -107,7 +130,7 @@ const program = addEntryOptions(
     // `verify` has its own --manifest: options after a subcommand belong to it.
     .enablePositionalOptions()
     .option("--checkpoint <dir>", "run folder (checkpoints/NAME) or a .safetensors file (required)")
-    .option("--epoch <which>", "latest, an epoch number, or iter_N", "latest"),
+    .option("--epoch <which>", "latest, an epoch number, or iter_N", epochName, "latest"),
 ).action(async (f: ExportFlags) => {
   process.exitCode = await exportCheckpoint(f);
 });
@@ -116,8 +139,8 @@ program
   .description("Check ONNX files: decode, ops, onnxruntime load and run, manifest size and sha256.")
   .argument("<files...>", "ONNX files")
   .option("--manifest <file>", "manifest to compare with", "models/manifest.json")
-  .action(async (files: string[], o: { manifest: string }) => {
-    process.exitCode = await verify(files, o);
+  .action(async (files: string[], o: { manifest: string }, cmd: Command) => {
+    process.exitCode = await verify(files, o, cmd.getOptionValueSource("manifest") === "cli");
   });
 
 try {

@@ -89,8 +89,15 @@ export interface VerifyResult extends OnnxSummary {
   manifest: "matches" | "not listed";
 }
 
-/** Full check of one file; throws with a clear message on the first kind of failure found. */
-export async function verifyFile(file: string, manifest?: Manifest): Promise<VerifyResult> {
+/**
+ * Full check of one file; throws with a clear message on the first kind of failure found.
+ * `manifestPath`: where `manifest` was read from, named when the file does not match it.
+ */
+export async function verifyFile(
+  file: string,
+  manifest?: Manifest,
+  manifestPath = "the manifest",
+): Promise<VerifyResult> {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
@@ -106,7 +113,7 @@ export async function verifyFile(file: string, manifest?: Manifest): Promise<Ver
   )[0];
   if (listed && (listed.v.sha256 !== sha256 || listed.v.bytes !== bytes.length)) {
     throw new Error(
-      `${file} does not match models/manifest.json (${listed.v.bytes} bytes, sha256 ${listed.v.sha256.slice(0, 12)}...; ` +
+      `${file} does not match ${manifestPath} (${listed.v.bytes} bytes, sha256 ${listed.v.sha256.slice(0, 12)}...; ` +
         `file has ${bytes.length} bytes, sha256 ${sha256.slice(0, 12)}...): re-export it`,
     );
   }
