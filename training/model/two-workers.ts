@@ -157,18 +157,24 @@ export class WorkerPair {
     const file = import.meta.url.endsWith(".ts") ? "./side-worker.ts" : "./side-worker.mjs";
     const worker = new Worker(new URL(file, import.meta.url));
     const pair = new WorkerPair(model, worker);
-    const state: FullState = {
-      variables: packVariables(modelVariables(model)),
-      pools: {
-        A: model.poolA.images().map(pack),
-        B: model.poolB.images().map(pack),
-      },
-      rng: model.rng.state(),
-      adamStepG: model.optG.step,
-      adamStepD: model.optD.step,
-    };
-    pair.send({ type: "init", options, backend, kernels, state });
-    await pair.expect("ready");
+    try {
+      const state: FullState = {
+        variables: packVariables(modelVariables(model)),
+        pools: {
+          A: model.poolA.images().map(pack),
+          B: model.poolB.images().map(pack),
+        },
+        rng: model.rng.state(),
+        adamStepG: model.optG.step,
+        adamStepD: model.optD.step,
+      };
+      pair.send({ type: "init", options, backend, kernels, state });
+      await pair.expect("ready");
+    } catch (e) {
+      // The caller never gets the pair to close: a live worker would keep the process running.
+      await pair.close();
+      throw e;
+    }
     return pair;
   }
 
@@ -176,17 +182,23 @@ export class WorkerPair {
   async optimize(A: tf.Tensor4D, B: tf.Tensor4D): Promise<void> {
     this.synced = "nothing";
     this.send({ type: "step", lr: this.model.optG.lr, A: pack(A), B: pack(B) });
-    const own = this.model.generatorGradients("A");
-    let theirs: PackedMap;
     try {
-      this.send({ type: "grads", grads: packGrads(own) });
-      theirs = (await this.expect("grads")).grads;
+      const own = this.model.generatorGradients("A");
+      let theirs: PackedMap;
+      try {
+        this.send({ type: "grads", grads: packGrads(own) });
+        theirs = (await this.expect("grads")).grads;
+      } catch (e) {
+        disposeGrads(own);
+        throw e;
+      }
+      this.model.finishSide("A", addGrads(own, theirs));
+      await this.expect("stepped");
     } catch (e) {
-      disposeGrads(own);
+      // The worker is left mid-step: any later message would break the protocol.
+      this.failure ??= e as Error;
       throw e;
     }
-    this.model.finishSide("A", addGrads(own, theirs));
-    await this.expect("stepped");
   }
 
   /**

@@ -52,10 +52,15 @@ async function loadNative(pkg: string): Promise<string> {
   // A variable specifier: these packages are optional and absent at type-check time.
   const specifier: string = pkg;
   await import(specifier);
-  if (!tf.findBackend("tensorflow")) {
+  if (!tf.findBackendFactory("tensorflow")) {
     throw new Error(
       `${pkg} loaded but registered no "tensorflow" backend with this @tensorflow/tfjs-core; ` +
         `keep every @tensorflow package at exactly ${TFJS_VERSION}`,
+    );
+  }
+  if (!tf.findBackend("tensorflow")) {
+    throw new Error(
+      `${pkg}: its native backend failed to initialise (tfjs printed why above; often a libtensorflow or CUDA library that does not load)`,
     );
   }
   if (!(await tf.setBackend("tensorflow"))) throw new Error(`${pkg}: backend failed to start`);

@@ -33,7 +33,8 @@ export async function loadWebgpu(): Promise<string> {
   }
   await import("@tensorflow/tfjs-backend-webgpu");
   if (!(await tf.setBackend("webgpu"))) throw new Error("the webgpu backend failed to initialise");
-  const info = adapter.info;
+  // adapter.info is missing before Chromium 127 and in older Dawn builds.
+  const info: Partial<GPUAdapterInfo> = adapter.info ?? {};
   const what = [info.vendor, info.architecture, info.device, info.description].filter(Boolean);
   return `webgpu (${what.join(" ") || "unnamed adapter"})`;
 }
