@@ -84,6 +84,72 @@ describe("checkpoint files", () => {
         expect(g.weights.get(k)?.data).toEqual(v.data);
       }
     }
+    // Hand-indexed PyTorch layout, independent of the writer's permutation: a Conv2d weight is
+    // [out, in, kh, kw] and tfjs holds [kh, kw, in, out]; a ConvTranspose2d weight is
+    // [in, out, kh, kw] and tfjs holds [kh, kw, out, in]. Either way torch[a, b, ky, kx] is
+    // tfjs[ky][kx][b][a]. Elements with ky != kx and a != b catch kh/kw or in/out swaps.
+    const saved = await loadGeneratorFromCheckpoint(dir, "G_A", 1);
+    const cases: [string, number[], [number, number, number, number][]][] = [
+      // conv 3 -> 4, 7x7
+      [
+        "model.1.weight",
+        [4, 3, 7, 7],
+        [
+          [2, 1, 0, 5],
+          [3, 0, 6, 1],
+          [0, 2, 4, 2],
+        ],
+      ],
+      // conv 4 -> 8, 3x3, stride 2
+      [
+        "model.4.weight",
+        [8, 4, 3, 3],
+        [
+          [5, 2, 0, 1],
+          [1, 3, 2, 0],
+        ],
+      ],
+      // ConvTranspose 16 -> 8 (PyTorch [in, out, kh, kw])
+      [
+        "model.16.weight",
+        [16, 8, 3, 3],
+        [
+          [11, 3, 0, 2],
+          [2, 7, 1, 0],
+          [15, 0, 2, 1],
+        ],
+      ],
+      // ConvTranspose 8 -> 4
+      [
+        "model.19.weight",
+        [8, 4, 3, 3],
+        [
+          [6, 1, 2, 0],
+          [0, 3, 0, 1],
+        ],
+      ],
+    ];
+    for (const [name, shape, points] of cases) {
+      const w = saved.weights.get(name);
+      expect(w?.shape, name).toEqual(shape);
+      const tfjs = (gA.get(name) as tf.Variable).arraySync() as number[][][][];
+      expect([
+        tfjs.length,
+        tfjs[0]?.length,
+        tfjs[0]?.[0]?.length,
+        tfjs[0]?.[0]?.[0]?.length,
+      ]).toEqual([shape[2], shape[3], shape[1], shape[0]]);
+      const [, d1, kh, kw] = shape as [number, number, number, number];
+      for (const [a, b, ky, kx] of points) {
+        const value = tfjs[ky]?.[kx]?.[b]?.[a] as number;
+        expect(value, `${name}[${a},${b},${ky},${kx}]`).not.toBe(0);
+        expect(w?.data[((a * d1 + b) * kh + ky) * kw + kx], `${name}[${a},${b},${ky},${kx}]`).toBe(
+          value,
+        );
+        // the transposed kernel position holds something else (so a kh/kw swap would show)
+        expect(w?.data[((a * d1 + b) * kh + kx) * kw + ky]).not.toBe(value);
+      }
+    }
     const gBRead = await readNet(await readCheckpoint(path.join(dir, "latest.safetensors")), "G_B");
     expect(gBRead.get("model.1.weight")?.data).toEqual(
       (await paramsToTorch(spec, gB)).get("model.1.weight")?.data,

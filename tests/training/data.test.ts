@@ -256,6 +256,10 @@ describe("dataset folders", () => {
     const first = async () => {
       for await (const b of epochBatches(ds, 1, 0, 1, 1)) return b.samples[0]?.A.data;
     };
-    expect(await first()).toEqual(await first());
+    const [x, y] = [await first(), await first()];
+    // a 16 px crop (crop_size) of 3 channels, not undefined twice
+    expect(x).toBeInstanceOf(Float32Array);
+    expect(x).toHaveLength(16 * 16 * 3);
+    expect(y).toEqual(x);
   });
 });

@@ -88,6 +88,10 @@ describe("resume", () => {
 
     const a = await latestTensors("straight");
     const b = await latestTensors("split");
+    // both runs, and the resumed half, really split each step across two workers
+    expect(half.state.meta.backend).toMatch(/two workers per step/);
+    expect(a.state.meta.backend).toMatch(/two workers per step/);
+    expect(b.state.meta.backend).toMatch(/two workers per step/);
     expect(b.state.counters).toEqual(a.state.counters);
     expect(a.state.counters).toMatchObject({ epoch: 2, epochIter: 4, totalIters: 10 });
     expect(b.state.rng).toEqual(a.state.rng);
@@ -122,6 +126,8 @@ describe("resume", () => {
     });
     const a = await latestTensors("straight1");
     const b = await latestTensors("epoch1");
+    expect(a.state.meta.backend).not.toMatch(/two workers/);
+    expect(b.state.meta.backend).not.toMatch(/two workers/);
     expect(b.state.counters).toEqual(a.state.counters);
     expect(a.state.counters).toMatchObject({ epoch: 2, epochIter: 2, totalIters: 8 });
     expect(b.state.rng).toEqual(a.state.rng);

@@ -89,8 +89,19 @@ it("gives the weights of the reference ops on the CPU backend after 2 Adam steps
   expect(moved).toBeGreaterThan(1.5 * lr);
   // Adam steps by about lr * sign(g) at first, so a gradient that sums to ~0 can take
   // either sign on two backends: a handful of weights may differ by whole steps, no more.
-  expect(close / total).toBeGreaterThan(0.995);
-  expect(worst).toBeLessThan(2 * lr * inputs.length + 1e-6);
+  // Measured here: all 69952 weights within 1e-6 (worst 4.7e-7, 0.0024 lr); allow 8 flips.
+  expect(total - close).toBeLessThanOrEqual(8);
+  mine.w.forEach((values, i) => {
+    const r = ref.w[i] as Float32Array;
+    for (let j = 0; j < values.length; j++) {
+      const d = Math.abs((values[j] as number) - (r[j] as number));
+      if (d < 1e-6) continue;
+      // a sign flip moves by a sizeable part of a step, never a drift of a few 1e-6
+      expect(d, `weight ${i}[${j}]`).toBeGreaterThan(0.5 * lr);
+      expect(d, `weight ${i}[${j}]`).toBeLessThan(2 * lr * inputs.length + 1e-6);
+    }
+  });
+  expect(worst).toBeLessThan(total - close > 0 ? 2 * lr * inputs.length + 1e-6 : 1e-6);
   mine.losses.forEach((l, i) => {
     expect(l.lossG).toBeCloseTo(ref.losses[i]?.lossG as number, 4);
     expect(l.lossD).toBeCloseTo(ref.losses[i]?.lossD as number, 4);
