@@ -46,6 +46,8 @@ describe("two workers per step", () => {
     try {
       // 4 steps with a pool of 2: filling, then the random swap-or-pass rule on both pools
       for (let k = 0; k < 4; k++) {
+        // the learning rate changes between steps (linear decay): the worker must follow it
+        if (k === 2) for (const m of [single, main]) m.setLearningRate(o.lr / 3);
         single.setInput(...syntheticBatch(24, k));
         single.optimizeParameters();
         const [a, b] = syntheticBatch(24, k);
