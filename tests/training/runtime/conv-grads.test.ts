@@ -89,6 +89,25 @@ describe.each(CASES)("conv n%i %ix%i %i->%i k%i s%i p%i", (n, h, w, ci, co, k, s
   });
 });
 
+it.each([
+  // kernel 1 under stride 2: a phase with no taps
+  { name: "k1 s2", x: [1, 8, 8, 2], w: [1, 1, 2, 3], s: 2, pad: 0 as const },
+  // 'same' at stride 2 on an even side: padding on one side only
+  { name: "k3 s2 same", x: [2, 8, 7, 3], w: [3, 3, 3, 2], s: 2, pad: "same" as const },
+  // a non-square kernel
+  { name: "k1x3 s1", x: [1, 6, 7, 2], w: [1, 3, 2, 3], s: 1, pad: 1 as const },
+])("conv2d gradients on wasm match the CPU kernels for $name", async ({ x: xs, w: ws, s, pad }) => {
+  const x = randn(xs, 21) as tf.Tensor4D;
+  const wt = randn(ws, 22) as tf.Tensor4D;
+  const conv = (a: tf.Tensor, b: tf.Tensor) =>
+    tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad);
+  const dy = randn(conv(x, wt).shape, 23);
+  const [rdx, rdw] = await on("cpu", () => tf.grads(conv)([x, wt], dy));
+  const [dx, dw] = tf.grads(conv)([x, wt], dy);
+  expect(relErr(dx as tf.Tensor, rdx as tf.Tensor)).toBeLessThan(TOL);
+  expect(relErr(dw as tf.Tensor, rdw as tf.Tensor)).toBeLessThan(TOL);
+});
+
 it("builds the weight gradient's im2col columns in chunks to a memory budget, same result", async () => {
   const x = randn([2, 9, 10, 3], 11) as tf.Tensor4D;
   const dy = randn([2, 5, 5, 4], 12) as tf.Tensor4D;
