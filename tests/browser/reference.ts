@@ -2,6 +2,10 @@
  * What the site should produce, computed in Node: the same image decode
  * (sharp, lossless inputs only), the same tiling (models/tiling.ts) and the
  * same model file on onnxruntime-node.
+ *
+ * `independentTranslate` shares nothing with the site's code (no models/):
+ * for single-tile photos it checks the tiling and pixel conversion the other
+ * reference would share with the site.
  */
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
@@ -39,6 +43,60 @@ export async function referenceTranslate(
       },
     );
     return { pixels: new Uint8Array(out.buffer), width: src.width, height: src.height };
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * One-tile translation written out from the I/O contract alone, sharing no code
+ * with the site: flatten on white, bytes -> v / 127.5 - 1 as planar [3, H, W],
+ * pad at the right and bottom to a multiple of 4 (and at least 16, what a
+ * ResNet generator's two stride-2 convolutions plus reflect padding need) by
+ * reflecting without repeating the edge pixel (ONNX Pad mode=reflect; sharp's
+ * extend "mirror" repeats the edge, so it is not the same padding), run,
+ * crop back, (v + 1) * 127.5 rounded and clamped. Alpha is 255 (opaque inputs).
+ */
+export async function independentTranslate(model: Uint8Array, image: Uint8Array): Promise<Rgba> {
+  const { data, info } = await sharp(image)
+    .flatten({ background: "#ffffff" })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const { width: w, height: h } = info;
+  if (info.channels !== 3) throw new Error(`expected RGB, got ${info.channels} channels`);
+  const runW = Math.max(16, Math.ceil(w / 4) * 4);
+  const runH = Math.max(16, Math.ceil(h / 4) * 4);
+  if (runW - w >= w || runH - h >= h) throw new Error(`${w}x${h} is too small to reflect once`);
+  // Reflection about the last pixel: index n + k reads n - 2 - k.
+  const from = (i: number, n: number) => (i < n ? i : 2 * (n - 1) - i);
+  const input = new Float32Array(3 * runW * runH);
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < runH; y++) {
+      for (let x = 0; x < runW; x++) {
+        const v = data[3 * (from(y, h) * w + from(x, w)) + c] as number;
+        input[c * runW * runH + y * runW + x] = v / 127.5 - 1;
+      }
+    }
+  }
+  const session = await ort.InferenceSession.create(model);
+  try {
+    const result = await session.run({
+      input: new ort.Tensor("float32", input, [1, 3, runH, runW]),
+    });
+    const out = result.output?.data as Float32Array;
+    if (out.length !== 3 * runW * runH) throw new Error(`output has ${out.length} values`);
+    const pixels = new Uint8Array(4 * w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        for (let c = 0; c < 3; c++) {
+          const v = out[c * runW * runH + y * runW + x] as number;
+          pixels[4 * (y * w + x) + c] = Math.min(255, Math.max(0, Math.round((v + 1) * 127.5)));
+        }
+        pixels[4 * (y * w + x) + 3] = 255;
+      }
+    }
+    return { pixels, width: w, height: h };
   } finally {
     await session.release();
   }

@@ -14,10 +14,60 @@ import { type RunningWorker, startWorker } from "../helpers/server.ts";
 import { type Browser, launch } from "./chromium.ts";
 import { seedOf, type TinyModel, tinyModel } from "./fixtures.ts";
 import { openSite, pickModel, setOptions, translate, upload } from "./page.ts";
-import { decodeRgba, diffRgb, referenceTranslate, testPhoto } from "./reference.ts";
+import {
+  decodeRgba,
+  diffRgb,
+  independentTranslate,
+  type Rgba,
+  referenceTranslate,
+  testPhoto,
+} from "./reference.ts";
 
 const TOLERANCE = { max: 1, changed: 0.02 };
 const SHOTS = path.resolve(import.meta.dirname, "../../test-results/screenshots");
+
+/**
+ * The shown result's size and one w x h window of its pixels, read in the page
+ * (the result image drawn onto a small canvas), so a huge result never crosses over whole.
+ */
+async function resultRegion(
+  page: Page,
+  region: { x: number; y: number; width: number; height: number },
+): Promise<{ naturalWidth: number; naturalHeight: number; crop: Rgba }> {
+  const got = await page.evaluate(async ({ x, y, width, height }) => {
+    const img = document.querySelector("#compare [data-role=after]") as HTMLImageElement;
+    await img.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
+    ctx.drawImage(img, x, y, width, height, 0, 0, width, height);
+    const data = ctx.getImageData(0, 0, width, height).data;
+    let s = "";
+    for (let i = 0; i < data.length; i += 0x8000)
+      s += String.fromCharCode(...data.subarray(i, i + 0x8000));
+    return { naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight, b64: btoa(s) };
+  }, region);
+  return {
+    naturalWidth: got.naturalWidth,
+    naturalHeight: got.naturalHeight,
+    crop: {
+      pixels: new Uint8Array(Buffer.from(got.b64, "base64")),
+      width: region.width,
+      height: region.height,
+    },
+  };
+}
+
+/** Copy a window out of an RGBA image. */
+function cropRgba(img: Rgba, x: number, y: number, width: number, height: number): Rgba {
+  const pixels = new Uint8Array(4 * width * height);
+  for (let r = 0; r < height; r++) {
+    const src = 4 * ((y + r) * img.width + x);
+    pixels.set(img.pixels.subarray(src, src + 4 * width), 4 * r * width);
+  }
+  return { pixels, width, height };
+}
 
 /** 404s of the static copy are expected: seeded models exist only in the worker's R2. */
 const unexpected = (problems: string[]) => problems.filter((p) => !/status of 404/.test(p));
@@ -67,7 +117,8 @@ describe("translate page on WebAssembly", () => {
         subtree: true,
       });
     });
-    const photo = await testPhoto(60, 44);
+    // Not a multiple of 4 on either side: the site must pad (and crop back).
+    const photo = await testPhoto(58, 43);
     const result = await translate(
       page,
       upload(page, "#photo-file", "photo.png", "image/png", photo),
@@ -75,17 +126,27 @@ describe("translate page on WebAssembly", () => {
 
     expect(result.engine).toBe("wasm");
     expect(result.dtype).toBe("int8"); // models/select.ts: smallest download on WebAssembly
-    expect(result.note).toMatch(/^WebAssembly int8 with \d+ threads?: 60×44 in [\d.]+ m?s/);
+    expect(result.note).toMatch(/^WebAssembly int8 with \d+ threads?: 58×43 in [\d.]+ m?s/);
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
     expect(seen.some((t) => /of .* \(100%\) from the API/.test(t))).toBe(true);
     // Primary static copy 404s (seeded models are not in site/dist), the worker route serves it.
     expect(requests).toContain("GET /static/models/tiny/AtoB.int8.onnx");
     expect(requests).toContain("GET /models/tiny/AtoB.int8.onnx");
 
+    const shown = await decodeRgba(result.png);
+    expect([shown.width, shown.height]).toEqual([58, 43]);
     const expected = await referenceTranslate(tiny.onnx.get("int8") as Uint8Array, photo, 64);
-    const diff = diffRgb(await decodeRgba(result.png), expected);
+    const diff = diffRgb(shown, expected);
     expect(diff.max).toBeLessThanOrEqual(TOLERANCE.max);
     expect(diff.changed).toBeLessThan(TOLERANCE.changed);
+    // And against a reference that shares no code with the site (no models/tiling.ts or
+    // models/contract.ts): a padding or pixel-conversion bug cannot cancel out here.
+    const independent = diffRgb(
+      shown,
+      await independentTranslate(tiny.onnx.get("int8") as Uint8Array, photo),
+    );
+    expect(independent.max).toBeLessThanOrEqual(TOLERANCE.max);
+    expect(independent.changed).toBeLessThan(TOLERANCE.changed);
     expect(unexpected(browser.problems)).toEqual([]);
   });
 
@@ -178,6 +239,21 @@ describe("translate page on WebAssembly", () => {
     );
     expect(result.note).toMatch(/4032×3024 in 63 tiles/);
     expect(result.messages).toBe("");
+    expect(result.dtype).toBe("int8");
+    // Tiles of 512, overlap 64: tile (0,0) alone covers x < 444 and y < 432 (its ramps
+    // into the next tiles start there), so a window well inside that is tile (0,0)'s
+    // output for the photo's top-left 512x512 crop, translated on its own.
+    const window = { x: 96, y: 96, width: 256, height: 256 };
+    const { naturalWidth, naturalHeight, crop } = await resultRegion(page, window);
+    expect([naturalWidth, naturalHeight]).toEqual([4032, 3024]);
+    const topLeft = await sharp(photo)
+      .extract({ left: 0, top: 0, width: 512, height: 512 })
+      .png()
+      .toBuffer();
+    const alone = await independentTranslate(tiny.onnx.get("int8") as Uint8Array, topLeft);
+    const diff = diffRgb(crop, cropRgba(alone, window.x, window.y, window.width, window.height));
+    expect(diff.max).toBeLessThanOrEqual(TOLERANCE.max);
+    expect(diff.changed).toBeLessThan(TOLERANCE.changed);
     expect(unexpected(browser.problems)).toEqual([]);
   }, 300_000);
 
@@ -645,11 +721,17 @@ describe("offline and failures", () => {
       const requests: string[] = [];
       page.on("request", (r) => requests.push(new URL(r.url()).pathname));
       await openSite(page, `${worker.url}/?model=tiny`);
+      const photo = await testPhoto(32, 32);
       const result = await translate(
         page,
-        upload(page, "#photo-file", "p.png", "image/png", await testPhoto(32, 32)),
+        upload(page, "#photo-file", "p.png", "image/png", photo),
       );
       expect(requests).toContain("/models/tiny/AtoB.int8.onnx"); // the fallback after the bad copy
+      // It ran the good int8 file from the worker, not the corrupt copy.
+      expect(result.dtype).toBe("int8");
+      const diff = diffRgb(await decodeRgba(result.png), await referenceTranslate(good, photo, 64));
+      expect(diff.max).toBeLessThanOrEqual(TOLERANCE.max);
+      expect(diff.changed).toBeLessThan(TOLERANCE.changed);
       expect(result.messages).toMatch(
         /Storage is full: it runs without caching\. The model will be downloaded again on your next visit\./,
       );
