@@ -9,7 +9,9 @@ const EXTRA = ["kernels", "wasm-threads"] as const;
 type Part = (typeof PARTS)[number] | (typeof EXTRA)[number];
 const KNOWN: readonly Part[] = [...PARTS, ...EXTRA];
 
-const [which = "all", ...rest] = process.argv.slice(2);
+// `npm run bench -- --quick`: options with no part name go to every part.
+const args = process.argv.slice(2);
+const [which = "all", ...rest] = args[0]?.startsWith("-") ? ["all", ...args] : args;
 const parts: readonly Part[] =
   which === "all" ? PARTS : KNOWN.includes(which as Part) ? [which as Part] : [];
 if (parts.length === 0) {

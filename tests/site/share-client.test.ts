@@ -95,6 +95,13 @@ describe("delete tokens on this device", () => {
     expect(savedToken("one", damaged)).toBeUndefined();
     expect(rememberToken("one", "t1", "2999-01-01T00:00:00Z", damaged)).toBe(true);
     expect(savedToken("one", damaged)).toBe("t1");
+    // entries another script (or an older build) left in a shape we do not write
+    for (const odd of ['{"x": null, "y": 5}', "[1, 2]", "null"]) {
+      const store = memoryStore();
+      store.items.set("unpaired-share-tokens", odd);
+      expect(rememberToken("two", "t2", "2999-01-01T00:00:00Z", store)).toBe(true);
+      expect(savedToken("two", store)).toBe("t2");
+    }
   });
 
   it("works where the browser blocks storage (reading localStorage throws)", () => {

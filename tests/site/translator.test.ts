@@ -67,6 +67,25 @@ describe("translator", () => {
     expect(made.map((w) => w.engine)).toEqual(["webgpu", "wasm", "webgpu", "wasm"]);
   });
 
+  it("falls back to WebAssembly when the WebGPU runtime files do not load (its own files may)", async () => {
+    fakeWorkers((req, worker) =>
+      worker.engine === "webgpu" && req.type === "load"
+        ? {
+            type: "error",
+            id: req.id,
+            error: { code: "runtime", message: "ort.jspi did not load" },
+          }
+        : success(req, worker),
+    );
+    const result = await new Translator(CAPS).translate(
+      local([1, 2, 3, 4]),
+      photo,
+      run("auto"),
+      events,
+    );
+    expect([result.engine, result.fellBack]).toEqual(["wasm", true]);
+  });
+
   it("cancelling stops the worker and rejects at once; the next photo starts a fresh one", async () => {
     // The worker loads, then never answers the translation (a long photo).
     const made = fakeWorkers((req, worker) =>

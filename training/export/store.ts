@@ -139,8 +139,17 @@ export function commitModel({ modelsDir, manifestPath, entry, files }: CommitOpt
     if (created) rmSync(created, { recursive: true, force: true });
     throw e;
   }
-  for (const [tmp, final] of staged) renameSync(tmp, final);
-  renameSync(manifestTmp, manifestPath);
+  try {
+    for (const [tmp, final] of staged) renameSync(tmp, final);
+    renameSync(manifestTmp, manifestPath);
+  } catch (e) {
+    // Rarely reached (the folder and the temp files were just written); leave no temp files.
+    rmSync(manifestTmp, { force: true });
+    for (const [tmp] of staged) rmSync(tmp, { force: true });
+    throw new Error(
+      `${(e as Error).message}: the export stopped while moving files into ${dir}; run it again (npm run export -- verify checks the result)`,
+    );
+  }
   // Files the old entry listed and the new one does not (e.g. a dropped dtype).
   const keep = new Set(files.keys());
   for (const f of previous ? entryFiles(previous) : []) {

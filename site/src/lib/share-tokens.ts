@@ -26,7 +26,17 @@ function deviceStore(): TokenStore | undefined {
 function read(store: TokenStore): Record<string, Saved> {
   try {
     const json: unknown = JSON.parse(store.getItem(KEY) ?? "{}");
-    return json && typeof json === "object" ? (json as Record<string, Saved>) : {};
+    if (!json || typeof json !== "object" || Array.isArray(json)) return {};
+    // Keep only well-formed entries: storage is shared with anything else on this origin.
+    return Object.fromEntries(
+      Object.entries(json).filter(
+        ([, s]) =>
+          s !== null &&
+          typeof s === "object" &&
+          typeof (s as Saved).token === "string" &&
+          typeof (s as Saved).expiresAt === "string",
+      ),
+    ) as Record<string, Saved>;
   } catch {
     return {};
   }

@@ -49,12 +49,16 @@ interface ModelFile {
   dtype: string;
 }
 
-/** Failures of WebGPU itself, where WebAssembly may still work. */
+/**
+ * Failures of WebGPU itself, where WebAssembly may still work: WebAssembly
+ * loads other runtime files (ort.wasm, not the WebGPU build), which may be
+ * cached when these were not.
+ */
 function isWebGpuFailure(err: unknown): err is InferenceError {
   return (
     err instanceof InferenceError &&
     err.engine === "webgpu" &&
-    (err.code === "engine" || err.code === "no-webgpu")
+    (err.code === "engine" || err.code === "no-webgpu" || err.code === "runtime")
   );
 }
 

@@ -1,8 +1,9 @@
 /**
  * The error code a failure inside the inference worker reaches the page with.
- * Only a failed session creation or run is "engine", which makes the page run
- * WebGPU work again on WebAssembly; a photo, canvas or runtime-file problem
- * would fail there too, so each has its own code and message.
+ * A failed session creation or run is "engine"; a photo or canvas problem
+ * would fail on WebAssembly too, so each has its own code and message.
+ * "runtime" (ORT's files did not load) has its own message; on WebGPU the page
+ * still tries WebAssembly, whose runtime files are other files.
  */
 import { NoWebGpuError } from "./gpu.ts";
 import { ContractError, EngineError, RuntimeLoadError } from "./ort-engine.ts";
