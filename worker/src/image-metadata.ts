@@ -12,14 +12,9 @@
  * metadata it could not remove). Bytes with nothing to remove come back as the
  * same array.
  */
+import { latin1, u16be, u16le, u32be, u32le } from "./bytes.ts";
 import type { ImageType } from "./images.ts";
 
-const u16be = (b: Uint8Array, at: number) => ((b[at] ?? 0) << 8) | (b[at + 1] ?? 0);
-const u32be = (b: Uint8Array, at: number) => u16be(b, at) * 65536 + u16be(b, at + 2);
-const u16le = (b: Uint8Array, at: number) => (b[at] ?? 0) | ((b[at + 1] ?? 0) << 8);
-const u32le = (b: Uint8Array, at: number) => u16le(b, at) + u16le(b, at + 2) * 65536;
-const latin1 = (b: Uint8Array, at: number, len: number) =>
-  String.fromCharCode(...b.subarray(at, Math.min(b.length, at + len)));
 const has = (b: Uint8Array, prefix: string, at = 0) => latin1(b, at, prefix.length) === prefix;
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -3,6 +3,8 @@
  * its size from the header, and whether the file is complete. Workers cannot
  * decode images cheaply, so this reads headers and end markers only.
  */
+import { latin1, u16be, u16le, u24le, u32be, u32le } from "./bytes.ts";
+
 export const IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
 export type ImageType = (typeof IMAGE_TYPES)[number];
 
@@ -21,13 +23,6 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const PNG_IEND = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
 
 const startsWith = (b: Uint8Array, sig: number[], at = 0) => sig.every((x, i) => b[at + i] === x);
-const ascii = (b: Uint8Array, at: number, len: number) =>
-  String.fromCharCode(...b.subarray(at, at + len));
-const u16be = (b: Uint8Array, at: number) => ((b[at] ?? 0) << 8) | (b[at + 1] ?? 0);
-const u32be = (b: Uint8Array, at: number) => u16be(b, at) * 65536 + u16be(b, at + 2);
-const u16le = (b: Uint8Array, at: number) => (b[at] ?? 0) | ((b[at + 1] ?? 0) << 8);
-const u24le = (b: Uint8Array, at: number) => u16le(b, at) | ((b[at + 2] ?? 0) << 16);
-const u32le = (b: Uint8Array, at: number) => u24le(b, at) + (b[at + 3] ?? 0) * 2 ** 24;
 
 const ok = (type: ImageType, width: number, height: number): ProbeResult =>
   width > 0 && height > 0
@@ -36,7 +31,7 @@ const ok = (type: ImageType, width: number, height: number): ProbeResult =>
 
 function probePng(b: Uint8Array): ProbeResult {
   if (b.length < 33) return { ok: false, problem: "truncated" };
-  if (ascii(b, 12, 4) !== "IHDR") return { ok: false, problem: "corrupt" };
+  if (latin1(b, 12, 4) !== "IHDR") return { ok: false, problem: "corrupt" };
   if (!startsWith(b, PNG_IEND, b.length - PNG_IEND.length))
     return { ok: false, problem: "truncated" };
   return ok("image/png", u32be(b, 16), u32be(b, 20));
@@ -86,7 +81,7 @@ function probeWebp(b: Uint8Array): ProbeResult {
   if (b.length < 30) return { ok: false, problem: "truncated" };
   const riffSize = u32le(b, 4) + 8;
   if (riffSize > b.length) return { ok: false, problem: "truncated" };
-  const chunk = ascii(b, 12, 4);
+  const chunk = latin1(b, 12, 4);
   const d = 20; // chunk payload
   if (chunk === "VP8 ") {
     if (!startsWith(b, [0x9d, 0x01, 0x2a], d + 3)) return { ok: false, problem: "corrupt" };
@@ -104,6 +99,6 @@ function probeWebp(b: Uint8Array): ProbeResult {
 export function probeImage(bytes: Uint8Array): ProbeResult {
   if (startsWith(bytes, PNG_SIGNATURE)) return probePng(bytes);
   if (startsWith(bytes, [0xff, 0xd8, 0xff])) return probeJpeg(bytes);
-  if (ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WEBP") return probeWebp(bytes);
+  if (latin1(bytes, 0, 4) === "RIFF" && latin1(bytes, 8, 4) === "WEBP") return probeWebp(bytes);
   return { ok: false, problem: "not_an_image" };
 }
