@@ -132,16 +132,14 @@ export async function evaluateDomain(opts: {
   const [from, to] = direction === "AtoB" ? (["A", "B"] as const) : (["B", "A"] as const);
   const isTarget = (side: "A" | "B"): 0 | 1 => (side === to ? 1 : 0);
 
-  const trainA = await featuresOf(
-    spread(listImages(opts.data, "trainA"), TRAIN_CAP),
-    "features trainA",
-  );
-  const trainB = await featuresOf(
-    spread(listImages(opts.data, "trainB"), TRAIN_CAP),
-    "features trainB",
-  );
-  const testA = await featuresOf(listImages(opts.data, "testA"), "features testA");
-  const testB = await featuresOf(listImages(opts.data, "testB"), "features testB");
+  // Every folder listed first: a missing one is reported before minutes of feature extraction.
+  const [filesTrainA, filesTrainB, filesTestA, filesTestB] = (
+    ["trainA", "trainB", "testA", "testB"] as const
+  ).map((split) => listImages(opts.data, split)) as [string[], string[], string[], string[]];
+  const trainA = await featuresOf(spread(filesTrainA, TRAIN_CAP), "features trainA");
+  const trainB = await featuresOf(spread(filesTrainB, TRAIN_CAP), "features trainB");
+  const testA = await featuresOf(filesTestA, "features testA");
+  const testB = await featuresOf(filesTestB, "features testB");
   const labels = (n: number, side: "A" | "B") => new Array<0 | 1>(n).fill(isTarget(side));
   const trainY = [...labels(trainA.length, "A"), ...labels(trainB.length, "B")];
   const trainImages = [...trainA, ...trainB];
