@@ -114,6 +114,10 @@ export function commitModel({ modelsDir, manifestPath, entry, files }: CommitOpt
   const created = mkdirSync(dir, { recursive: true });
   const manifestTmp = tmpName(manifestPath);
   const staged: [string, string][] = [];
+  const discardTemps = () => {
+    rmSync(manifestTmp, { force: true });
+    for (const [tmp] of staged) rmSync(tmp, { force: true });
+  };
   try {
     // First the manifest: a manifest that cannot be written must stop us before any rename.
     try {
@@ -134,8 +138,7 @@ export function commitModel({ modelsDir, manifestPath, entry, files }: CommitOpt
       writeSynced(tmp, data);
     }
   } catch (e) {
-    rmSync(manifestTmp, { force: true });
-    for (const [tmp] of staged) rmSync(tmp, { force: true });
+    discardTemps();
     if (created) rmSync(created, { recursive: true, force: true });
     throw e;
   }
@@ -144,8 +147,7 @@ export function commitModel({ modelsDir, manifestPath, entry, files }: CommitOpt
     renameSync(manifestTmp, manifestPath);
   } catch (e) {
     // Rarely reached (the folder and the temp files were just written); leave no temp files.
-    rmSync(manifestTmp, { force: true });
-    for (const [tmp] of staged) rmSync(tmp, { force: true });
+    discardTemps();
     throw new Error(
       `${(e as Error).message}: the export stopped while moving files into ${dir}; run it again (npm run export -- verify checks the result)`,
     );
