@@ -6,6 +6,7 @@
  */
 import path from "node:path";
 import * as fontkit from "fontkit";
+import { forEachLimited } from "../util/for-each-limited.ts";
 import { type DebPin, fetchPackage } from "./debs.ts";
 import {
   DEFAULT_STYLE,
@@ -15,9 +16,8 @@ import {
   renderGlyph,
 } from "./glyph-render.ts";
 import { type DatasetInfo, DatasetWriter, type SourceInfo } from "./layout.ts";
-import type { Recipe, RecipeOptions } from "./recipe.ts";
+import type { Recipe, RecipeOptions } from "./recipe-contract.ts";
 import { shuffled, takeParts } from "./split.ts";
-import { forEachLimited } from "./work.ts";
 
 export const GLYPH_PINS = {
   ming: {

@@ -4,7 +4,7 @@
  */
 
 import { writePhotoSet } from "./photoset.ts";
-import type { Recipe, RecipeOptions } from "./recipe.ts";
+import type { Recipe, RecipeOptions } from "./recipe-contract.ts";
 import {
   ENDLESS_SKY_LICENSE,
   endlessSkyPhotos,

@@ -5,11 +5,11 @@
  */
 import path from "node:path";
 import sharp from "sharp";
+import { forEachLimited } from "../util/for-each-limited.ts";
 import type { FetchedPackage } from "./debs.ts";
 import { type DatasetInfo, DatasetWriter, type SourceInfo, type Split } from "./layout.ts";
-import type { RecipeOptions } from "./recipe.ts";
+import type { RecipeOptions } from "./recipe-contract.ts";
 import { splitTrainTest } from "./split.ts";
-import { forEachLimited } from "./work.ts";
 
 export interface PhotoItem {
   /** Absolute path of the source image. */

@@ -4,7 +4,7 @@
  * training images, report its accuracy on the held-out test images, then
  * report the share of translated test images it assigns to the target domain.
  */
-import { forEachLimited } from "../datasets/work.ts";
+import { forEachLimited } from "../util/for-each-limited.ts";
 import { colourTransfer, identity, labStats } from "./baselines.ts";
 import { type Direction, listImages, resolveDirection, spread } from "./data.ts";
 import { CROP, cropFeatures, FEATURE_NAMES, FEATURE_SIDE, STRIDE } from "./features.ts";

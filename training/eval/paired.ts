@@ -4,7 +4,7 @@
  * other domain (same character / same scene).
  */
 
-import { forEachLimited } from "../datasets/work.ts";
+import { forEachLimited } from "../util/for-each-limited.ts";
 import { colourTransfer, identity, labStats } from "./baselines.ts";
 import { type Direction, listImages, resolveDirection, spread, testPairs } from "./data.ts";
 import type { Generator } from "./generator.ts";
