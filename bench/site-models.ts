@@ -4,7 +4,7 @@
  * plus the seed that puts them all in the worker.
  */
 import type { Dtype } from "../models/schema.ts";
-import { type TinyModel, tinyModel } from "../tests/browser/fixtures.ts";
+import { type TinyModel, tinyModel } from "../scripts/lib/tiny-models.ts";
 import { buildGenerator } from "../training/networks/index.ts";
 import { countMacs } from "../training/networks/spec.ts";
 import { readShippedSeed, type Seed } from "../worker/local-r2.ts";

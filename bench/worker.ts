@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { startWorker } from "../tests/helpers/server.ts";
+import { startWorker } from "../scripts/lib/worker-server.ts";
 import { fakeSeed } from "../tests/worker/fixtures.ts";
 import { type Row, writeReport } from "./report.ts";
 

@@ -7,9 +7,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseManifest } from "../models/schema.ts";
-import { launch } from "../tests/browser/chromium.ts";
-import { openSite, pickModel, translate, upload } from "../tests/browser/page.ts";
-import { startWorker } from "../tests/helpers/server.ts";
+import { launch } from "./lib/chromium.ts";
+import { openSite, pickModel, translate, upload } from "./lib/site-page.ts";
+import { startWorker } from "./lib/worker-server.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const manifest = parseManifest(

@@ -7,10 +7,10 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningWorker, startWorker } from "../helpers/server.ts";
-import { type Browser, launch } from "./chromium.ts";
-import { seedOf, type TinyModel, tinyModel } from "./fixtures.ts";
-import { openSite, pickModel, translate, upload } from "./page.ts";
+import { type Browser, launch } from "../../scripts/lib/chromium.ts";
+import { openSite, pickModel, translate, upload } from "../../scripts/lib/site-page.ts";
+import { seedOf, type TinyModel, tinyModel } from "../../scripts/lib/tiny-models.ts";
+import { type RunningWorker, startWorker } from "../../scripts/lib/worker-server.ts";
 import { referenceTranslate, testPhoto } from "./reference.ts";
 
 const SHOTS = path.resolve(import.meta.dirname, "../../test-results/screenshots");

@@ -9,10 +9,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseManifest } from "../../models/schema.ts";
 import { pickVariant } from "../../models/select.ts";
+import { type Browser, launch } from "../../scripts/lib/chromium.ts";
+import { openSite, pickModel, setOptions, translate, upload } from "../../scripts/lib/site-page.ts";
+import { type RunningWorker, startWorker } from "../../scripts/lib/worker-server.ts";
 import { readShippedSeed } from "../../worker/local-r2.ts";
-import { type RunningWorker, startWorker } from "../helpers/server.ts";
-import { type Browser, launch } from "./chromium.ts";
-import { openSite, pickModel, setOptions, translate, upload } from "./page.ts";
 import { decodeRgba, diffRgb, referenceTranslate, testPhoto } from "./reference.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");

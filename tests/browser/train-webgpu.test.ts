@@ -6,11 +6,11 @@
 import path from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Browser, launch } from "../../scripts/lib/chromium.ts";
 import type { StepRun, StepRunResult } from "../../training/model/step-run.ts";
 import { runSteps } from "../../training/model/step-run.ts";
 import { initBackend } from "../../training/runtime/backend.ts";
 import { tinyRun, weightDiff } from "../training/helpers/step-run.ts";
-import { type Browser, launch } from "./chromium.ts";
 
 const ORIGIN = "http://127.0.0.1:9"; // never reached: every request is answered by page.route
 let browser: Browser;

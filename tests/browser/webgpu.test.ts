@@ -5,10 +5,10 @@
  * so the WebGPU code path and the fallback stay tested without a GPU.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningWorker, startWorker } from "../helpers/server.ts";
-import { type Browser, launch } from "./chromium.ts";
-import { seedOf, type TinyModel, tinyModel } from "./fixtures.ts";
-import { openSite, pickModel, setOptions, translate, upload } from "./page.ts";
+import { type Browser, launch } from "../../scripts/lib/chromium.ts";
+import { openSite, pickModel, setOptions, translate, upload } from "../../scripts/lib/site-page.ts";
+import { seedOf, type TinyModel, tinyModel } from "../../scripts/lib/tiny-models.ts";
+import { type RunningWorker, startWorker } from "../../scripts/lib/worker-server.ts";
 import { decodeRgba, diffRgb, referenceTranslate, testPhoto } from "./reference.ts";
 
 let worker: RunningWorker;

@@ -1,7 +1,7 @@
 /** Turn evaluation results into the printed table, the HTML report and result.json. */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type Row, renderTable } from "../../bench/report.ts";
+import { type Row, renderTable } from "../report/table.ts";
 import type { DomainResult } from "./domain.ts";
 import { METRIC_NAMES } from "./metrics.ts";
 import { BASELINES, beatsBaselines, isBaseline, type PairedResult } from "./paired.ts";

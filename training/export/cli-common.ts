@@ -8,7 +8,6 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { SingleBar } from "cli-progress";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { renderTable } from "../../bench/report.ts";
 import { SIZE_MULTIPLE } from "../../models/contract.ts";
 import {
   DIRECTIONS,
@@ -18,6 +17,7 @@ import {
   Metric,
   type ModelEntry,
 } from "../../models/schema.ts";
+import { renderTable } from "../report/table.ts";
 import { useTfjsBackend } from "./infer.ts";
 import { type ExportOptions, exportModel } from "./pipeline.ts";
 import { readManifest, refuseDirectoryManifest } from "./store.ts";

@@ -5,7 +5,6 @@
  */
 import { existsSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
-import { renderTable } from "../../bench/report.ts";
 import type { Provenance } from "../../models/schema.ts";
 import {
   generatorFor,
@@ -14,6 +13,7 @@ import {
 } from "../checkpoint/read.ts";
 import { trainedSide } from "../data/preprocess.ts";
 import { optionsToJson } from "../options.ts";
+import { renderTable } from "../report/table.ts";
 import { addEntryOptions, type EntryFlags, entryFields, runExport } from "./cli-common.ts";
 import type { GeneratorSource } from "./pipeline.ts";
 import { readManifest, refuseDirectoryManifest } from "./store.ts";

@@ -16,11 +16,11 @@ import {
   type ModelEntry,
   ModelId,
   type Provenance,
-  type Provider,
   type Sample,
   STANDARD_IO,
   type Variant,
 } from "../../models/schema.ts";
+import { variantTargets } from "../../models/select.ts";
 import { countMacs, countParams, type NetworkSpec } from "../networks/spec.ts";
 import { budgetText, checkGenerator, checkSteps, type VariantCheck } from "./check.ts";
 import { checkSize, type PlanarImage } from "./infer.ts";
@@ -76,13 +76,6 @@ export interface ExportResult {
   written: boolean;
   entry?: ModelEntry;
 }
-
-/** Who each dtype is for; the first provider is the recommended one. */
-const TARGETS: Record<Dtype, { providers: Provider[]; requires: "shader-f16"[] }> = {
-  fp32: { providers: ["webgpu", "wasm"], requires: [] },
-  fp16: { providers: ["webgpu"], requires: ["shader-f16"] },
-  int8: { providers: ["wasm", "webgpu"], requires: [] },
-};
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
@@ -170,7 +163,7 @@ export async function exportModel(o: ExportOptions): Promise<ExportResult> {
         bytes: v.onnx.length,
         sha256: sha256(v.onnx),
         opset: OPSET,
-        ...TARGETS[v.dtype],
+        ...variantTargets(v.dtype), // the policy models/select.ts picks by
         check: { maxAbsDiff: v.figures.maxAbsDiff, psnrDb: v.figures.psnrDb },
       };
     });

@@ -101,7 +101,7 @@ export function tinyModel(o: TinyModelOptions = {}): TinyModel {
       kind: "trained",
       dataset: {
         name: "none (random weights)",
-        source: "tests/browser/fixtures.ts",
+        source: "scripts/lib/tiny-models.ts",
         trainA: 0,
         trainB: 0,
       },

@@ -1,0 +1,61 @@
+/**
+ * Dependencies point one way: shipping code (training/, models/, worker/,
+ * site/src/) never imports bench/ or tests/, and bench/ never imports tests/.
+ * Shared helpers live in scripts/lib/ and training/.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const SOURCE = /\.(ts|mts|astro)$/;
+
+function files(dir: string): string[] {
+  return readdirSync(path.join(ROOT, dir), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && SOURCE.test(e.name) && !e.parentPath.includes("node_modules"))
+    .map((e) => path.relative(ROOT, path.join(e.parentPath, e.name)));
+}
+
+/** Repository-relative targets of a file's relative imports (static and dynamic). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(path.join(ROOT, file), "utf8");
+  const specs = [...text.matchAll(/(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g)];
+  return specs.map((m) => path.relative(ROOT, path.resolve(path.dirname(file), m[1] as string)));
+}
+
+function violations(dirs: string[], forbidden: string[]): string[] {
+  return dirs.flatMap((d) =>
+    files(d).flatMap((f) =>
+      importsOf(f)
+        .filter((t) => forbidden.some((x) => t.startsWith(`${x}/`)))
+        .map((t) => `${f} -> ${t}`),
+    ),
+  );
+}
+
+/**
+ * Imports that files owned by other work still make; each is to be moved
+ * (bench/site.ts to scripts/lib/, bench/worker.ts's fake seed out of tests/worker/).
+ */
+const PENDING = new Set([
+  "bench/site.ts -> tests/browser/chromium.ts",
+  "bench/site.ts -> tests/browser/page.ts",
+  "bench/site.ts -> tests/browser/reference.ts",
+  "bench/site.ts -> tests/helpers/server.ts",
+  "bench/worker.ts -> tests/worker/fixtures.ts",
+]);
+
+describe("import direction", () => {
+  it("shipping code imports neither bench/ nor tests/", () => {
+    expect(
+      violations(["training", "models", "worker/src", "site/src"], ["bench", "tests"]),
+    ).toEqual([]);
+  });
+
+  it("bench/ and scripts/ import no test helpers", () => {
+    const found = violations(["bench", "scripts"], ["tests"]);
+    expect(found.filter((v) => !PENDING.has(v))).toEqual([]);
+    // An entry whose import is gone leaves the list, so the list only shrinks.
+    expect(new Set(found)).toEqual(PENDING);
+  });
+});
