@@ -1,4 +1,7 @@
-/** Reading image headers: fixed-width integers and Latin-1 tags at an offset (0 past the end). */
+/**
+ * Readers for image headers (images.ts, image-metadata.ts): fixed-width
+ * integers and Latin-1 tags at an offset, 0 past the end.
+ */
 export const u16be = (b: Uint8Array, at: number) => ((b[at] ?? 0) << 8) | (b[at + 1] ?? 0);
 export const u32be = (b: Uint8Array, at: number) => u16be(b, at) * 65536 + u16be(b, at + 2);
 export const u16le = (b: Uint8Array, at: number) => (b[at] ?? 0) | ((b[at + 1] ?? 0) << 8);

@@ -12,7 +12,7 @@
  * metadata it could not remove). Bytes with nothing to remove come back as the
  * same array.
  */
-import { latin1, u16be, u16le, u32be, u32le } from "./bytes.ts";
+import { latin1, u16be, u16le, u32be, u32le } from "./header-readers.ts";
 import type { ImageType } from "./images.ts";
 
 const has = (b: Uint8Array, prefix: string, at = 0) => latin1(b, at, prefix.length) === prefix;

@@ -3,7 +3,7 @@
  * its size from the header, and whether the file is complete. Workers cannot
  * decode images cheaply, so this reads headers and end markers only.
  */
-import { latin1, u16be, u16le, u24le, u32be, u32le } from "./bytes.ts";
+import { latin1, u16be, u16le, u24le, u32be, u32le } from "./header-readers.ts";
 
 export const IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
 export type ImageType = (typeof IMAGE_TYPES)[number];
