@@ -9,7 +9,7 @@ import { DataType, decodeModel, OPSET } from "../../training/export/proto.ts";
 import { float16Bytes, quantizeInt8PerChannel } from "../../training/export/quantize.ts";
 import { randomWeights } from "../../training/export/random-weights.ts";
 import { buildGenerator } from "../../training/networks/index.ts";
-import type { NetworkSpec } from "../../training/networks/spec.ts";
+import { type NetworkSpec, normChannels, paramShapes } from "../../training/networks/spec.ts";
 import { seededNormal } from "../../training/util/seeded.ts";
 import { onnxChecker } from "./onnx-checker.ts";
 
@@ -125,15 +125,19 @@ describe("buildOnnx", () => {
     expect(results).toHaveLength(files.length);
   });
 
-  it("fp16 stores float16 weights and casts only at the edges", () => {
+  it("fp16 stores float16 weights and casts at the edges and around each norm", () => {
     const model = decodeModel(buildOnnx(resnet, randomWeights(resnet), "fp16"));
     expect(model.opset_import).toEqual([{ domain: "", version: OPSET }]);
-    const floats = model.graph.initializer.filter((t) => t.data_type !== DataType.INT64);
-    expect(new Set(floats.map((t) => t.data_type))).toEqual(new Set([DataType.FLOAT16]));
+    const weights = model.graph.initializer.filter((t) => /\.(weight|bias)$/.test(t.name));
+    expect(weights).toHaveLength(paramShapes(resnet).length);
+    expect(new Set(weights.map((t) => t.data_type))).toEqual(new Set([DataType.FLOAT16]));
     const casts = model.graph.node.filter((n) => n.op_type === "Cast");
-    expect(casts).toHaveLength(2);
-    expect(model.graph.node[0]?.op_type).toBe("Cast");
-    expect(model.graph.node.at(-1)?.output).toEqual(["output"]);
+    expect(casts).toHaveLength(2 + 2 * normChannels(resnet).length);
+    expect(model.graph.node.filter((n) => n.input.includes("input")).map((n) => n.op_type)).toEqual(
+      ["Cast"],
+    );
+    const last = model.graph.node.find((n) => n.output.includes("output"));
+    expect(last?.op_type).toBe("Cast");
     // round to nearest even; a weight past the float16 range is an error, not Infinity
     expect([...new Uint16Array(float16Bytes(new Float32Array([1, -2, 65504])).buffer)]).toEqual([
       0x3c00, 0xc000, 0x7bff,
@@ -141,18 +145,16 @@ describe("buildOnnx", () => {
     expect(() => float16Bytes(new Float32Array([1, 70000]))).toThrow(/outside the float16 range/);
   });
 
-  it("writes instance norm out for float32 compute and keeps the fused op for fp16", () => {
+  it("writes instance norm out, computed in float32, for every dtype", () => {
     const weights = randomWeights(resnet);
     const norms = resnet.layers.filter((l) => l.op === "instanceNorm").length + 2 * 6;
-    for (const dtype of ["fp32", "int8"] as const) {
+    for (const dtype of ["fp32", "int8", "fp16"] as const) {
       const ops = decodeModel(buildOnnx(resnet, weights, dtype)).graph.node.map((n) => n.op_type);
       expect(ops).not.toContain("InstanceNormalization");
       // Two means (each over W, then H) and one Sqrt per norm.
       expect(ops.filter((op) => op === "ReduceMean")).toHaveLength(4 * norms);
       expect(ops.filter((op) => op === "Sqrt")).toHaveLength(norms);
     }
-    const fp16 = decodeModel(buildOnnx(resnet, weights, "fp16")).graph.node.map((n) => n.op_type);
-    expect(fp16.filter((op) => op === "InstanceNormalization")).toHaveLength(norms);
   });
 
   it("int8 is weight-only: per-channel DequantizeLinear, axis 0 for Conv, 1 for ConvTranspose", () => {
@@ -182,8 +184,9 @@ describe("buildOnnx", () => {
     const [fp32, fp16, int8] = (["fp32", "fp16", "int8"] as const).map(
       (d) => buildOnnx(spec, weights, d).length,
     ) as [number, number, number];
+    // Below 2x and 4x by the graph itself (nodes, int8 scales), which the statistics I/O grew.
     expect(fp32 / fp16).toBeGreaterThan(1.9);
-    expect(fp32 / int8).toBeGreaterThan(3.8);
+    expect(fp32 / int8).toBeGreaterThan(3.6);
   });
 
   it("rejects weights that do not fit the spec, naming each problem", () => {

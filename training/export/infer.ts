@@ -5,6 +5,11 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as ort from "onnxruntime-node";
+import {
+  NORM_STATS_OUTPUT,
+  statsLength as normStatsLength,
+  statsFeeds,
+} from "../../models/norm-stats.ts";
 import type { NetworkSpec } from "../networks/spec.ts";
 import { forward, type Ops, paramsFromTorch, referenceOps } from "../networks/tfjs.ts";
 import { INPUT_NAME, OUTPUT_NAME, type Weights } from "./onnx.ts";
@@ -26,7 +31,14 @@ export function checkSize(width: number, height: number, multiple: number): void
 }
 
 export interface OnnxRunner {
-  run(image: PlanarImage): Promise<PlanarImage>;
+  /**
+   * Run one image. With `frozen` statistics the graph normalises with them;
+   * `stats` is what the image's own pass reported (absent for graphs without
+   * statistics I/O, models/norm-stats.ts).
+   */
+  run(image: PlanarImage, frozen?: Float32Array): Promise<PlanarImage & { stats?: Float32Array }>;
+  /** Length of the statistics the graph takes; 0 when it has none. */
+  statsLength: number;
   release(): Promise<void>;
 }
 
@@ -40,22 +52,24 @@ export async function onnxRunner(
     executionProviders: ["cpu"],
     intraOpNumThreads: threads,
   });
+  const statsLength = normStatsLength(session.inputMetadata);
+  const tensor = (data: Float32Array, dims: number[]) => new ort.Tensor("float32", data, dims);
   return {
-    async run({ data, width, height }) {
+    statsLength,
+    async run({ data, width, height }, frozen) {
       checkSize(width, height, sizeMultiple);
-      const input = new ort.Tensor("float32", data, [
-        1,
-        data.length / (width * height),
-        height,
-        width,
-      ]);
-      const result = await session.run({ [INPUT_NAME]: input });
+      const input = tensor(data, [1, data.length / (width * height), height, width]);
+      const result = await session.run({
+        [INPUT_NAME]: input,
+        ...statsFeeds(statsLength, frozen, tensor),
+      });
       const out = result[OUTPUT_NAME];
       if (!out) throw new Error(`model has no output named "${OUTPUT_NAME}"`);
       const [, , h, w] = out.dims as number[];
       const image = { data: (out.data as Float32Array).slice(), width: w ?? 0, height: h ?? 0 };
-      out.dispose();
-      return image;
+      const stats = (result[NORM_STATS_OUTPUT]?.data as Float32Array | undefined)?.slice();
+      for (const t of Object.values(result)) t.dispose();
+      return stats ? { ...image, stats } : image;
     },
     release: () => session.release(),
   };

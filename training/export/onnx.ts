@@ -4,17 +4,20 @@
  * the trained graph. A pure function: no files, no console.
  *
  * Graph contract (models/schema.ts STANDARD_IO): input "input" float32 NCHW in
- * [-1, 1] with symbolic batch/height/width, output "output" float32.
+ * [-1, 1] with symbolic batch/height/width, output "output" float32; with
+ * instance norms, also the statistics inputs and output of models/norm-stats.ts.
  * Variants:
  * - fp32: float32 weights and compute;
- * - fp16: float16 weights and compute, Cast to/from float32 at the edges;
+ * - fp16: float16 weights and compute, Cast to/from float32 at the edges and
+ *   around each instance norm (computed in float32);
  * - int8: weight-only, per-output-channel symmetric int8 initializers feeding
  *   DequantizeLinear (axis 0 for Conv, 1 for ConvTranspose); compute in
  *   float32. No ConvInteger / MatMulInteger / DynamicQuantizeLinear, which
  *   WebGPU lacks.
  */
 import type { Dtype } from "../../models/schema.ts";
-import { type Layer, type NetworkSpec, paramShapes } from "../networks/spec.ts";
+import { NORM_FREEZE_INPUT, NORM_STATS_INPUT, NORM_STATS_OUTPUT } from "../../models/norm-stats.ts";
+import { type Layer, type NetworkSpec, normChannels, paramShapes } from "../networks/spec.ts";
 import {
   type AttributeProto,
   AttributeType,
@@ -96,27 +99,81 @@ export function checkWeights(spec: NetworkSpec, weights: Weights): void {
 }
 
 /**
- * Instance norm for float32 compute, written out: y = (x - mean) / sqrt(var + eps)
- * with each mean taken over W, then over H. onnxruntime's InstanceNormalization
- * reduces H x W values in one float32 pass; on a trained glyph generator (mostly
- * flat channels: large mean, small spread) its output was 1e-4..4e-4 from a
- * float64 forward pass, this form 2e-6..6e-6, at about the same speed (see
- * docs/export.md). fp16 keeps the fused op: reductions in float16 would be worse.
+ * Where each instance norm reads frozen statistics from and reports its own
+ * (models/norm-stats.ts): the graph inputs, `keep` = 1 - freeze, the running
+ * offset into the [1, S] statistics input, and the [N, C] outputs in order.
  */
-function preciseInstanceNorm(g: GraphBuilder, x: string, epsilon: number): string {
+interface StatsIO {
+  given: string;
+  freeze: string;
+  keep: string;
+  offset: number;
+  outputs: string[];
+}
+
+/**
+ * Instance norm written out, with its statistics at the graph's edge:
+ * y = (x - mean) / sqrt(var + eps), each mean taken over W, then over H.
+ * onnxruntime's InstanceNormalization reduces H x W values in one float32 pass;
+ * on a trained glyph generator (mostly flat channels: large mean, small spread)
+ * its output was 1e-4..4e-4 from a float64 forward pass, this form 2e-6..6e-6,
+ * at about the same speed (see docs/export.md). fp16 graphs compute the norm in
+ * float32 (Cast in and out): float16 sums over a large image overflow.
+ *
+ * mean = own * keep + given * freeze (likewise var) is exact for freeze 0 and
+ * freeze 1, so a run with its own statistics is the plain instance norm.
+ */
+function instanceNorm(
+  g: GraphBuilder,
+  x: string,
+  channels: number,
+  epsilon: number,
+  dtype: Dtype,
+  io: StatsIO,
+): string {
   const eps = g.init(`instance_norm_epsilon_${epsilon}`, DataType.FLOAT, [], () =>
     float32Bytes(new Float32Array([epsilon])),
   );
   const spatialMean = (t: string, label: string) =>
     g.node("ReduceMean", [g.node("ReduceMean", [t], { axes: [3] }, label)], { axes: [2] }, label);
-  const centred = g.node("Sub", [x, spatialMean(x, "Mean")]);
-  const variance = spatialMean(g.node("Mul", [centred, centred]), "Variance");
-  return g.node(
+  const xf = dtype === "fp16" ? g.node("Cast", [x], { to: DataType.FLOAT }) : x;
+  const ownMean = spatialMean(xf, "Mean");
+  const ownCentred = g.node("Sub", [xf, ownMean]);
+  const ownVar = spatialMean(g.node("Mul", [ownCentred, ownCentred]), "Variance");
+  io.outputs.push(
+    g.node("Flatten", [ownMean], { axis: 1 }, "StatsMean"),
+    g.node("Flatten", [ownVar], { axis: 1 }, "StatsVariance"),
+  );
+  const given = (offset: number, label: string) => {
+    const at = (name: string, v: number) =>
+      g.init(`${name}_${v}`, DataType.INT64, [1], () => int64Bytes([v]));
+    const slice = g.node(
+      "Slice",
+      [io.given, at("start", offset), at("end", offset + channels), at("axis", 1)],
+      {},
+      label,
+    );
+    const shape = g.init(`shape_1_${channels}_1_1`, DataType.INT64, [4], () =>
+      int64Bytes([1, channels, 1, 1]),
+    );
+    return g.node("Reshape", [slice, shape], {}, label);
+  };
+  const blend = (own: string, frozen: string) =>
+    g.node("Add", [g.node("Mul", [own, io.keep]), g.node("Mul", [frozen, io.freeze])]);
+  const mean = blend(ownMean, given(io.offset, "GivenMean"));
+  const variance = blend(ownVar, given(io.offset + channels, "GivenVariance"));
+  io.offset += 2 * channels;
+  const y = g.node(
     "Div",
-    [centred, g.node("Sqrt", [g.node("Add", [variance, eps])])],
+    [g.node("Sub", [xf, mean]), g.node("Sqrt", [g.node("Add", [variance, eps])])],
     {},
     "InstanceNorm",
   );
+  return dtype === "fp16" ? g.node("Cast", [y], { to: DataType.FLOAT16 }) : y;
+}
+
+function int64Bytes(values: number[]): Uint8Array {
+  return new Uint8Array(new BigInt64Array(values.map(BigInt)).buffer);
 }
 
 /** Emits the graph of one layer list; returns [output name, channels]. */
@@ -127,6 +184,7 @@ function emit(
   channels: number,
   weights: Weights,
   dtype: Dtype,
+  io: StatsIO,
 ): [string, number] {
   const floatType = dtype === "fp16" ? DataType.FLOAT16 : DataType.FLOAT;
   const floats = (data: Float32Array) =>
@@ -151,18 +209,13 @@ function emit(
     if (!b) throw new Error(`missing parameter ${name}`);
     return g.init(name, floatType, b.shape, () => floats(b.data));
   };
-  const constant = (name: string, count: number, value: number) =>
-    g.init(name, floatType, [count], () => floats(new Float32Array(count).fill(value)));
-
   for (const l of layers) {
     switch (l.op) {
       case "reflectPad": {
         const p = l.pad;
-        const pads = g.init(`pads_${p}`, DataType.INT64, [8], () => {
-          return new Uint8Array(
-            new BigInt64Array([0n, 0n, BigInt(p), BigInt(p), 0n, 0n, BigInt(p), BigInt(p)]).buffer,
-          );
-        });
+        const pads = g.init(`pads_${p}`, DataType.INT64, [8], () =>
+          int64Bytes([0, 0, p, p, 0, 0, p, p]),
+        );
         x = g.node("Pad", [x, pads], { mode: "reflect" });
         break;
       }
@@ -181,18 +234,9 @@ function emit(
         channels = l.outChannels;
         break;
       }
-      case "instanceNorm": {
-        if (dtype !== "fp16") {
-          x = preciseInstanceNorm(g, x, l.epsilon);
-          break;
-        }
-        const scale = constant(`instance_norm_scale_${channels}`, channels, 1);
-        const shift = constant(`instance_norm_bias_${channels}`, channels, 0);
-        x = g.node("InstanceNormalization", [x, scale, shift], {
-          epsilon: { float: l.epsilon },
-        });
+      case "instanceNorm":
+        x = instanceNorm(g, x, channels, l.epsilon, dtype, io);
         break;
-      }
       case "relu":
         x = g.node("Relu", [x]);
         break;
@@ -203,12 +247,12 @@ function emit(
         x = g.node("Tanh", [x]);
         break;
       case "residual": {
-        const [body] = emit(g, l.body, x, channels, weights, dtype);
+        const [body] = emit(g, l.body, x, channels, weights, dtype, io);
         x = g.node("Add", [x, body]);
         break;
       }
       case "concatSkip": {
-        const [body, bodyChannels] = emit(g, l.body, x, channels, weights, dtype);
+        const [body, bodyChannels] = emit(g, l.body, x, channels, weights, dtype, io);
         x = g.node("Concat", [x, body], { axis: 1 });
         channels += bodyChannels;
         break;
@@ -218,28 +262,53 @@ function emit(
   return [x, channels];
 }
 
-function valueInfo(name: string, channels: number, h: string, w: string): ValueInfoProto {
-  const dim: Dimension[] = [
+function valueInfo(name: string, dim: Dimension[]): ValueInfoProto {
+  return { name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim } } } };
+}
+
+const imageInfo = (name: string, channels: number, h: string, w: string) =>
+  valueInfo(name, [
     { dim_param: "batch" },
     { dim_value: channels },
     { dim_param: h },
     { dim_param: w },
-  ];
-  return { name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim } } } };
-}
+  ]);
 
 /** Serialise `spec` with `weights` (PyTorch/ONNX layouts, as paramShapes lists them). */
 export function buildOnnx(spec: NetworkSpec, weights: Weights, dtype: Dtype): Uint8Array {
   checkWeights(spec, weights);
   const g = new GraphBuilder();
+  const statsLength = 2 * normChannels(spec).reduce((a, b) => a + b, 0);
+  const one = () => g.init("one", DataType.FLOAT, [1], () => float32Bytes(new Float32Array([1])));
+  const io: StatsIO = {
+    given: NORM_STATS_INPUT,
+    freeze: NORM_FREEZE_INPUT,
+    keep: statsLength > 0 ? g.node("Sub", [one(), NORM_FREEZE_INPUT], {}, "Keep") : "",
+    offset: 0,
+    outputs: [],
+  };
   let x = INPUT_NAME;
   if (dtype === "fp16") x = g.node("Cast", [x], { to: DataType.FLOAT16 });
-  [x] = emit(g, spec.layers, x, spec.inChannels, weights, dtype);
+  [x] = emit(g, spec.layers, x, spec.inChannels, weights, dtype, io);
   if (dtype === "fp16") x = g.node("Cast", [x], { to: DataType.FLOAT });
-  // The last node writes the graph output directly (no Identity node).
-  const last = g.nodes.at(-1);
-  if (!last || last.output[0] !== x) throw new Error(`internal error: ${spec.kind} has no layers`);
+  // The node that made the image writes the graph output directly (no Identity node).
+  const last = g.nodes.find((n) => n.output[0] === x);
+  if (!last || x === INPUT_NAME) throw new Error(`internal error: ${spec.kind} has no layers`);
   last.output[0] = OUTPUT_NAME;
+  const inputs = [imageInfo(INPUT_NAME, spec.inChannels, "height", "width")];
+  const outputs = [imageInfo(OUTPUT_NAME, spec.outChannels, "out_height", "out_width")];
+  if (statsLength > 0) {
+    const stats = g.node("Concat", io.outputs, { axis: 1 }, "Stats");
+    const concat = g.nodes.find((n) => n.output[0] === stats);
+    if (concat) concat.output[0] = NORM_STATS_OUTPUT;
+    inputs.push(
+      valueInfo(NORM_STATS_INPUT, [{ dim_value: 1 }, { dim_value: statsLength }]),
+      valueInfo(NORM_FREEZE_INPUT, [{ dim_value: 1 }]),
+    );
+    outputs.push(
+      valueInfo(NORM_STATS_OUTPUT, [{ dim_param: "batch" }, { dim_value: statsLength }]),
+    );
+  }
   return encodeModel({
     ir_version: IR_VERSION,
     opset_import: [{ domain: "", version: OPSET }],
@@ -250,8 +319,8 @@ export function buildOnnx(spec: NetworkSpec, weights: Weights, dtype: Dtype): Ui
       name: `${spec.kind}_${dtype}`,
       node: g.nodes,
       initializer: g.initializers,
-      input: [valueInfo(INPUT_NAME, spec.inChannels, "height", "width")],
-      output: [valueInfo(OUTPUT_NAME, spec.outChannels, "out_height", "out_width")],
+      input: inputs,
+      output: outputs,
     },
     metadata_props: [
       { key: "unpaired.dtype", value: dtype },

@@ -92,6 +92,26 @@ export function paramShapes(spec: NetworkSpec): ParamShape[] {
   return out;
 }
 
+/**
+ * Channels of every instance norm in walk order: the layout of the
+ * normalisation statistics an exported generator reports and accepts
+ * (models/norm-stats.ts), C means then C variances per norm.
+ */
+export function normChannels(spec: NetworkSpec): number[] {
+  const out: number[] = [];
+  const walk = (layers: Layer[], c: number): number => {
+    for (const l of layers) {
+      if (l.op === "conv" || l.op === "convTranspose") c = l.outChannels;
+      else if (l.op === "instanceNorm") out.push(c);
+      else if (l.op === "residual") walk(l.body, c);
+      else if (l.op === "concatSkip") c += walk(l.body, c);
+    }
+    return c;
+  };
+  walk(spec.layers, spec.inChannels);
+  return out;
+}
+
 export function countParams(spec: NetworkSpec): number {
   return paramShapes(spec).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
 }
