@@ -72,8 +72,8 @@ export async function bundleGpuRun(
   await build({
     entryPoints: {
       run: path.join(ROOT, "bench", "gpu-train.ts"),
-      // the second thread of a wasm step (training/model/two-workers.ts)
-      "side-worker": path.join(ROOT, "training", "model", "side-worker.ts"),
+      // the second thread of a wasm step (training/model/two-workers/pair.ts)
+      "side-worker": path.join(ROOT, "training", "model", "two-workers", "side-worker.ts"),
     },
     outdir: out,
     outExtension: { ".js": ".mjs" },

@@ -8,12 +8,13 @@
  * library's kernels and the simple wasm gradient fixes: the state before
  * issue 9's work), one thread; "after" = the runtime's ops and kernels, one
  * thread; "after2" = the same split over two workers per step
- * (training/model/two-workers.ts: what `npm run train` uses on wasm with 2+
+ * (training/model/two-workers/: what `npm run train` uses on wasm with 2+
  * cores). All compute the same numbers up to float rounding.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { CycleGAN } from "../training/model/cyclegan.ts";
-import { WorkerPair } from "../training/model/two-workers.ts";
+import { WorkerPair } from "../training/model/two-workers/pair.ts";
+import { SplitCycleGAN } from "../training/model/two-workers/split-model.ts";
 import { parseTrainOptions } from "../training/options.ts";
 import { gpuMemoryMiB, initBackend } from "../training/runtime/backend.ts";
 
@@ -48,9 +49,14 @@ async function main(job: Job): Promise<JobResult> {
     ...["--dataroot", "-", "--netG", `resnet_${job.blocks}blocks`, "--ngf", String(job.ngf)],
     ...["--seed", "1"],
   ]).options;
-  const model = new CycleGAN(options, runtime.ops);
+  const model =
+    job.variant === "after2"
+      ? new SplitCycleGAN(options, runtime.ops)
+      : new CycleGAN(options, runtime.ops);
   const pair =
-    job.variant === "after2" ? await WorkerPair.start(model, options, job.backend, "fast") : null;
+    model instanceof SplitCycleGAN
+      ? await WorkerPair.start(model, options, job.backend, "fast")
+      : null;
   const seconds: number[] = [];
   for (let i = 0; i < job.warmup + job.iters; i++) {
     const shape = [1, job.size, job.size, 3] as const;

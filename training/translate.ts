@@ -12,13 +12,13 @@ import { CommanderError } from "commander";
 import sharp from "sharp";
 import { hwcToPixels } from "../models/contract.ts";
 import {
-  type GeneratorName,
   generatorFor,
   type LoadedGenerator,
   loadGeneratorsFromCheckpoint,
 } from "./checkpoint/read.ts";
 import { decodeProblem, isImageFile, listImages } from "./data/folder.ts";
 import { loadTestImage } from "./data/preprocess.ts";
+import type { GeneratorName } from "./model/cyclegan.ts";
 import { forward, paramsFromTorch } from "./networks/tfjs.ts";
 import { parseTranslateOptions, type TranslateOptions } from "./options.ts";
 import { type Pair, writePairsPage } from "./report/pairs-page.ts";

@@ -6,13 +6,13 @@ import { describe, expect, it } from "vitest";
 
 /** Starts two-worker training with a backend the worker cannot load, then lets the process end. */
 const SCRIPT = `
-const { CycleGAN } = await import(${JSON.stringify(new URL("../../training/model/cyclegan.ts", import.meta.url).href)});
-const { WorkerPair } = await import(${JSON.stringify(new URL("../../training/model/two-workers.ts", import.meta.url).href)});
+const { SplitCycleGAN } = await import(${JSON.stringify(new URL("../../training/model/two-workers/split-model.ts", import.meta.url).href)});
+const { WorkerPair } = await import(${JSON.stringify(new URL("../../training/model/two-workers/pair.ts", import.meta.url).href)});
 const { parseTrainOptions } = await import(${JSON.stringify(new URL("../../training/options.ts", import.meta.url).href)});
 const { initBackend } = await import(${JSON.stringify(new URL("../../training/runtime/backend.ts", import.meta.url).href)});
 const runtime = await initBackend("wasm");
 const o = parseTrainOptions(["--dataroot", "-", "--ngf", "4", "--ndf", "4", "--seed", "3"]).options;
-const model = new CycleGAN(o, runtime.ops);
+const model = new SplitCycleGAN(o, runtime.ops);
 try {
   await WorkerPair.start(model, o, "no-such-backend", "fast");
 } catch (e) {

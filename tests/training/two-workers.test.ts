@@ -1,5 +1,5 @@
 /**
- * Two-worker steps (training/model/two-workers.ts) against the one-thread
+ * Two-worker steps (training/model/two-workers/) against the one-thread
  * step: the same weights, pools, random stream and losses up to float
  * rounding, in the model and through the training loop's checkpoints.
  */
@@ -10,10 +10,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCheckpoint } from "../../training/checkpoint/read.ts";
 import { readTensors } from "../../training/checkpoint/safetensors.ts";
-import { CycleGAN } from "../../training/model/cyclegan.ts";
+import { CycleGAN, NET_NAMES } from "../../training/model/cyclegan.ts";
 import { syntheticBatch } from "../../training/model/step-run.ts";
 import { train } from "../../training/model/train-loop.ts";
-import { WorkerPair } from "../../training/model/two-workers.ts";
+import { WorkerPair } from "../../training/model/two-workers/pair.ts";
+import { SplitCycleGAN } from "../../training/model/two-workers/split-model.ts";
 import { parseTrainOptions } from "../../training/options.ts";
 import { initBackend, type Runtime } from "../../training/runtime/backend.ts";
 import { makeShapes } from "./helpers/shapes.ts";
@@ -41,7 +42,7 @@ describe("two workers per step", () => {
   it("gives the one-thread step's weights, pools and losses", async () => {
     const o = parseTrainOptions(["--dataroot", "-", ...tiny]).options;
     const single = new CycleGAN(o, runtime.ops);
-    const main = new CycleGAN(o, runtime.ops);
+    const main = new SplitCycleGAN(o, runtime.ops);
     const pair = await WorkerPair.start(main, o, "wasm", runtime.kernels);
     try {
       // 4 steps with a pool of 2: filling, then the random swap-or-pass rule on both pools
@@ -56,7 +57,7 @@ describe("two workers per step", () => {
       }
       await pair.sync(true);
       let worst = 0;
-      for (const net of ["G_A", "G_B", "D_A", "D_B"] as const)
+      for (const net of NET_NAMES)
         for (const [name, v] of single.nets[net])
           worst = Math.max(worst, maxDiff(v, main.nets[net].get(name) as tf.Variable));
       expect(worst).toBeGreaterThan(0); // really two computations, summed in another order

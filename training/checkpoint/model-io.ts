@@ -4,16 +4,22 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Adam } from "../model/adam.ts";
-import type { CycleGAN } from "../model/cyclegan.ts";
+import {
+  type CycleGAN,
+  DISCRIMINATOR_NAMES,
+  GENERATOR_NAMES,
+  NET_NAMES,
+  type NetName,
+} from "../model/cyclegan.ts";
 import { paramShapes } from "../networks/spec.ts";
 import { FROM_TORCH_PERM, type Params } from "../networks/tfjs.ts";
-import { type Checkpoint, type NetName, readNet } from "./read.ts";
+import { type Checkpoint, readNet } from "./read.ts";
 import { readTensors, type TensorSource } from "./safetensors.ts";
 import { paramSources, tensorSources } from "./write.ts";
 
 const OPTIMIZERS = [
-  ["adam_G", ["G_A", "G_B"]],
-  ["adam_D", ["D_A", "D_B"]],
+  ["adam_G", GENERATOR_NAMES],
+  ["adam_D", DISCRIMINATOR_NAMES],
 ] as const;
 
 function adamOf(model: CycleGAN, name: "adam_G" | "adam_D"): Adam {
@@ -22,8 +28,7 @@ function adamOf(model: CycleGAN, name: "adam_G" | "adam_D"): Adam {
 
 export function modelTensors(model: CycleGAN): TensorSource[] {
   const out: TensorSource[] = [];
-  for (const net of ["G_A", "G_B", "D_A", "D_B"] as const)
-    out.push(...paramSources(net, model.specs[net], model.nets[net]));
+  for (const net of NET_NAMES) out.push(...paramSources(net, model.specs[net], model.nets[net]));
   for (const [opt, nets] of OPTIMIZERS) {
     const adam = adamOf(model, opt);
     for (const net of nets) {
@@ -73,8 +78,7 @@ async function readPool(ckpt: Checkpoint, prefix: string): Promise<tf.Tensor4D[]
 
 /** Put the model exactly where the checkpoint left it (weights, Adam, pools, random stream). */
 export async function restoreModel(model: CycleGAN, ckpt: Checkpoint): Promise<void> {
-  for (const net of ["G_A", "G_B", "D_A", "D_B"] as const)
-    await assignNet(ckpt, net, model, net, model.nets[net]);
+  for (const net of NET_NAMES) await assignNet(ckpt, net, model, net, model.nets[net]);
   for (const [opt, nets] of OPTIMIZERS) {
     const adam = adamOf(model, opt);
     for (const net of nets) {

@@ -18,6 +18,8 @@
  * G_A maps the run's source domain to its target: A -> B, or B -> A with --direction BtoA.
  */
 import path from "node:path";
+// Types only: reading a checkpoint needs no TensorFlow.js.
+import type { GeneratorName, NetName } from "../model/cyclegan.ts";
 import type { RngState } from "../model/rng.ts";
 import { buildGenerator } from "../networks/index.ts";
 import type { NetworkSpec } from "../networks/spec.ts";
@@ -26,9 +28,6 @@ import { readHeader, readTensors, type SafetensorsHeader, type TensorData } from
 
 export const FORMAT = "unpaired-cyclegan-checkpoint";
 export const FORMAT_VERSION = "1";
-
-export type NetName = "G_A" | "G_B" | "D_A" | "D_B";
-export type GeneratorName = "G_A" | "G_B";
 
 export interface DatasetInfo {
   /** Folder name of the dataroot, e.g. "glyphs". */

@@ -22,6 +22,10 @@ export type ParamGroups = Readonly<Record<string, Params>>;
 /** Gradients by group and parameter name; missing entries mean "no gradient this step". */
 export type GradGroups = Record<string, Map<string, tf.Tensor>>;
 
+export function disposeGrads(grads: GradGroups): void {
+  for (const m of Object.values(grads)) for (const g of m.values()) g.dispose();
+}
+
 function zerosLike(groups: ParamGroups): Record<string, Params> {
   const out: Record<string, Params> = {};
   for (const [g, params] of Object.entries(groups)) {

@@ -6,12 +6,11 @@
  * G_B = F (B -> A), D_A = D_Y (judges B images), D_B = D_X (judges A images).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { NetName } from "../checkpoint/read.ts";
 import { buildDiscriminator, buildGenerator } from "../networks/index.ts";
 import type { NetworkSpec } from "../networks/spec.ts";
 import { forward, initParams, type Ops, type Params } from "../networks/tfjs.ts";
 import type { TrainOptions } from "../options.ts";
-import { Adam, type GradGroups } from "./adam.ts";
+import { Adam, disposeGrads, type GradGroups } from "./adam.ts";
 import { ganLoss, l1 } from "./losses.ts";
 import { ImagePool } from "./pool.ts";
 import { Rng } from "./rng.ts";
@@ -50,32 +49,20 @@ export type ModelOptions = Pick<
   | "seed"
 >;
 
-const NETS = ["G_A", "G_B", "D_A", "D_B"] as const satisfies readonly NetName[];
-/** A half of the model in two-worker training: side A = the A cycle, idt_A and D_A. */
-export type Side = "A" | "B";
+/** The networks, in checkpoint order. */
+export const GENERATOR_NAMES = ["G_A", "G_B"] as const;
+export const DISCRIMINATOR_NAMES = ["D_A", "D_B"] as const;
+export const NET_NAMES = [...GENERATOR_NAMES, ...DISCRIMINATOR_NAMES] as const;
+export type GeneratorName = (typeof GENERATOR_NAMES)[number];
+export type DiscriminatorName = (typeof DISCRIMINATOR_NAMES)[number];
+export type NetName = (typeof NET_NAMES)[number];
 
-/** What each side owns in two-worker training. */
-export const SIDES = {
-  A: {
-    D: "D_A",
-    pool: "poolB",
-    visuals: ["fake_B", "rec_A"],
-    losses: ["D_A", "G_A", "cycle_A", "idt_A"],
-  },
-  B: {
-    D: "D_B",
-    pool: "poolA",
-    visuals: ["fake_A", "rec_B"],
-    losses: ["D_B", "G_B", "cycle_B", "idt_B"],
-  },
-} as const satisfies Record<
-  string,
-  { D: NetName; pool: "poolA" | "poolB"; visuals: VisualName[]; losses: LossName[] }
->;
+/**
+ * The objective is symmetric: the "_A" half is G_A's adversarial and cycle_A
+ * terms, idt_A and D_A (which judges B images); the "_B" half mirrors it.
+ */
+export type Half = "A" | "B";
 
-export function disposeGrads(grads: GradGroups): void {
-  for (const m of Object.values(grads)) for (const g of m.values()) g.dispose();
-}
 /** tf.Variable names are global to the engine: each model instance gets its own prefix. */
 let instances = 0;
 
@@ -95,8 +82,9 @@ export class CycleGAN {
   /** tf.Variable name -> [net, parameter name]. */
   private readonly owner = new Map<string, [NetName, string]>();
   private input: { A: tf.Tensor4D; B: tf.Tensor4D } | null = null;
-  private kept: Partial<Visuals> = {};
-  private lossTensors: Partial<Record<LossName, tf.Scalar>> = {};
+  /** The last step's images and losses, for visuals() and losses(). */
+  protected kept: Partial<Visuals> = {};
+  protected lossTensors: Partial<Record<LossName, tf.Scalar>> = {};
 
   constructor(o: ModelOptions, ops: Ops) {
     this.o = o;
@@ -107,7 +95,7 @@ export class CycleGAN {
     const init = Rng.derive(o.seed, "init");
     const id = instances++;
     const nets = {} as Record<NetName, Params>;
-    for (const net of NETS) {
+    for (const net of NET_NAMES) {
       const prefix = `cyclegan${id}/${net}/`;
       nets[net] = initParams(this.specs[net], o.init_gain, () => init.randn(), prefix);
       for (const [name, v] of nets[net]) this.owner.set(v.name, [net, name]);
@@ -146,43 +134,23 @@ export class CycleGAN {
 
   /** One CycleGAN step: update G_A and G_B (D fixed), then D_A and D_B on pooled fakes. */
   optimizeParameters(): void {
-    this.requireInput();
-    this.disposeStep();
-    this.applyGrads(this.optG, this.gradients(this.generatorParts(), ["G_A", "G_B"]));
+    this.applyGrads(this.optG, this.generatorGradients(["A", "B"]));
     this.updateDiscriminators(["A", "B"]);
   }
 
   /**
-   * Two-worker training (training/model/two-workers.ts) splits a step by
-   * side: side A runs the A cycle and idt_A and updates D_A, side B the rest.
-   * This is side `side`'s share of the generator gradients; the caller sums
-   * both shares and gives the sum to applyGenerator on each worker.
+   * The gradients of the G objective's terms of `halves`, in order: A cycle,
+   * B cycle, idt_A, idt_B (the terms of one half for a split step). The
+   * objective is a sum, so its gradient is summed over these smaller passes,
+   * each holding fewer activations on the tape; the forward work is the same
+   * as one pass. Starts a step: the previous step's images and losses go.
    */
-  generatorGradients(side: Side): GradGroups {
-    this.requireInput();
-    this.disposeStep();
-    return this.gradients(this.generatorParts(side), ["G_A", "G_B"]);
-  }
-
-  /** Adam on the generators with gradients summed over both sides; then this side's D update. */
-  finishSide(side: Side, grads: GradGroups): void {
-    this.applyGrads(this.optG, grads);
-    this.updateDiscriminators([side]);
-  }
-
-  /**
-   * The G objective's terms, in order: A cycle, B cycle, idt_A, idt_B (or one
-   * side's two). It is a sum, so its gradient is summed over these smaller
-   * passes, each holding fewer activations on the tape; the forward work is
-   * the same as one pass.
-   */
-  private generatorParts(side?: Side): (() => tf.Scalar)[] {
+  protected generatorGradients(halves: readonly Half[]): GradGroups {
     const { A: realA, B: realB } = this.requireInput();
+    this.disposeStep();
     const o = this.o;
     const gan = (pred: tf.Tensor, real: boolean) => ganLoss(pred, real, o.gan_mode);
-    const idtA = o.lambda_B * o.lambda_identity;
-    const idtB = o.lambda_A * o.lambda_identity;
-    const cycle: Record<Side, () => tf.Scalar> = {
+    const cycle: Record<Half, () => tf.Scalar> = {
       A: () => {
         const fakeB = this.keepVisual("fake_B", this.G("G_A", realA));
         const recA = this.keepVisual("rec_A", this.G("G_B", fakeB));
@@ -199,46 +167,48 @@ export class CycleGAN {
       },
     };
     // idt_A = lambda_B * lambda_idt * |G_A(B) - B|; idt_B = lambda_A * lambda_idt * |G_B(A) - A|
-    const identity: Record<Side, () => tf.Scalar> = {
-      A: () => this.keepLoss("idt_A", tf.mul(l1(this.G("G_A", realB), realB), idtA)),
-      B: () => this.keepLoss("idt_B", tf.mul(l1(this.G("G_B", realA), realA), idtB)),
+    const identity: Record<Half, () => tf.Scalar> = {
+      A: () =>
+        this.keepLoss(
+          "idt_A",
+          tf.mul(l1(this.G("G_A", realB), realB), o.lambda_B * o.lambda_identity),
+        ),
+      B: () =>
+        this.keepLoss(
+          "idt_B",
+          tf.mul(l1(this.G("G_B", realA), realA), o.lambda_A * o.lambda_identity),
+        ),
     };
-    const sides: Side[] = side ? [side] : ["A", "B"];
-    const parts = sides.map((s) => cycle[s]);
-    if (o.lambda_identity > 0) parts.push(...sides.map((s) => identity[s]));
-    else for (const s of sides) this.lossTensors[`idt_${s}`] = tf.keep(tf.scalar(0));
-    return parts;
+    const parts = halves.map((h) => cycle[h]);
+    if (o.lambda_identity > 0) parts.push(...halves.map((h) => identity[h]));
+    else for (const h of halves) this.lossTensors[`idt_${h}`] = tf.keep(tf.scalar(0));
+    return this.gradients(parts, GENERATOR_NAMES);
   }
 
   /**
-   * D_A (side A) and/or D_B (side B) on the fakes made before G's update,
-   * through the history pools. Both pools draw from one random stream, B's
-   * pool first; a side that does not hold a pool still advances it.
+   * The D step of `halves`: D_A (half A) and/or D_B (half B) on the fakes
+   * made before G's update, through the history pools. Both pools draw from
+   * one random stream, B's pool (half A) first.
    */
-  private updateDiscriminators(sides: Side[]): void {
+  protected updateDiscriminators(halves: readonly Half[]): void {
     const { A: realA, B: realB } = this.requireInput();
-    // D_A (side A) judges B images: real B against pooled fakes of B; D_B the reverse.
+    // D_A judges B images: real B against pooled fakes of B; D_B the reverse.
     const judged = {
-      A: { real: realB, fake: this.kept.fake_B },
-      B: { real: realA, fake: this.kept.fake_A },
-    };
+      A: { D: "D_A", real: realB, fake: this.kept.fake_B, pool: this.poolB },
+      B: { D: "D_B", real: realA, fake: this.kept.fake_A, pool: this.poolA },
+    } as const;
     const parts: (() => tf.Scalar)[] = [];
-    const nets: NetName[] = [];
+    const nets: DiscriminatorName[] = [];
     const pooled: tf.Tensor4D[] = [];
     try {
-      for (const side of ["A", "B"] as const) {
-        const { D, pool } = SIDES[side];
-        const { real, fake } = judged[side];
-        if (!sides.includes(side)) {
-          this[pool].advance(real.shape[0]);
-          continue;
-        }
-        const p = this[pool].query(fake as tf.Tensor4D);
+      for (const half of halves) {
+        const { D, real, fake, pool } = judged[half];
+        const p = pool.query(fake as tf.Tensor4D);
         pooled.push(p);
         parts.push(() => this.backwardD(D, real, p));
         nets.push(D);
       }
-      // One Adam for both discriminators: a side's step leaves the other's weights as they are.
+      // One Adam for both discriminators: a step of one leaves the other's weights as they are.
       this.applyGrads(this.optD, this.gradients(parts, nets));
     } finally {
       for (const p of pooled) p.dispose();
@@ -272,33 +242,6 @@ export class CycleGAN {
     };
   }
 
-  /**
-   * Two-worker training: take the other side's last losses and (if given)
-   * visuals, owning them, so losses() and visuals() show both sides.
-   */
-  adoptSide(side: Side, visuals: tf.Tensor4D[], losses: number[]): void {
-    const own = SIDES[side];
-    own.visuals.forEach((name, i) => {
-      const t = visuals[i];
-      if (!t) return;
-      this.kept[name]?.dispose();
-      this.kept[name] = t;
-    });
-    own.losses.forEach((name, i) => {
-      this.lossTensors[name]?.dispose();
-      this.lossTensors[name] = tf.keep(tf.scalar(losses[i] as number));
-    });
-  }
-
-  /** Side `side`'s visuals of the last step (two-worker training), still owned by the model. */
-  sideVisuals(side: Side): tf.Tensor4D[] {
-    return SIDES[side].visuals.map((name) => {
-      const t = this.kept[name];
-      if (!t) throw new Error(`no ${name} yet: run a step first`);
-      return t;
-    });
-  }
-
   setLearningRate(lr: number): void {
     this.optG.lr = lr;
     this.optD.lr = lr;
@@ -307,30 +250,30 @@ export class CycleGAN {
   dispose(): void {
     this.disposeStep();
     this.disposeInput();
-    for (const net of NETS) for (const v of this.nets[net].values()) v.dispose();
+    for (const net of NET_NAMES) for (const v of this.nets[net].values()) v.dispose();
     this.optG.dispose();
     this.optD.dispose();
     this.poolA.dispose();
     this.poolB.dispose();
   }
 
-  private G(net: "G_A" | "G_B", x: tf.Tensor4D): tf.Tensor4D {
+  private G(net: GeneratorName, x: tf.Tensor4D): tf.Tensor4D {
     return forward(this.specs[net], this.nets[net], x, this.ops);
   }
 
-  private D(net: "D_A" | "D_B", x: tf.Tensor4D): tf.Tensor4D {
+  private D(net: DiscriminatorName, x: tf.Tensor4D): tf.Tensor4D {
     return forward(this.specs[net], this.nets[net], x, this.ops);
   }
 
   /** The shared discriminator loss: 0.5 * (gan(D(real), real) + gan(D(fake), fake)). */
-  private backwardD(net: "D_A" | "D_B", real: tf.Tensor4D, fake: tf.Tensor4D): tf.Scalar {
+  private backwardD(net: DiscriminatorName, real: tf.Tensor4D, fake: tf.Tensor4D): tf.Scalar {
     const lossReal = ganLoss(this.D(net, real), true, this.o.gan_mode);
     const lossFake = ganLoss(this.D(net, fake), false, this.o.gan_mode);
     return this.keepLoss(net, tf.mul(tf.add(lossReal, lossFake), 0.5));
   }
 
   /** One Adam step with `grads`, which it then frees. */
-  private applyGrads(opt: Adam, grads: GradGroups): void {
+  protected applyGrads(opt: Adam, grads: GradGroups): void {
     try {
       opt.apply(grads);
     } finally {
@@ -339,7 +282,7 @@ export class CycleGAN {
   }
 
   /** The gradients of the sum of `parts` over the parameters of `nets`, summed pass by pass. */
-  private gradients(parts: (() => tf.Scalar)[], nets: NetName[]): GradGroups {
+  private gradients(parts: (() => tf.Scalar)[], nets: readonly NetName[]): GradGroups {
     const vars = nets.flatMap((n) => [...this.nets[n].values()]);
     const grads: GradGroups = Object.fromEntries(nets.map((n) => [n, new Map()]));
     try {

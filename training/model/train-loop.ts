@@ -31,7 +31,8 @@ import { Progress } from "../report/progress.ts";
 import { initBackend, type Runtime } from "../runtime/backend.ts";
 import { CycleGAN, LOSS_NAMES } from "./cyclegan.ts";
 import { lrFactor } from "./schedule.ts";
-import { WorkerPair } from "./two-workers.ts";
+import { WorkerPair } from "./two-workers/pair.ts";
+import { SplitCycleGAN } from "./two-workers/split-model.ts";
 
 export interface TrainHooks {
   /** A backend already initialised (tests, benchmarks); otherwise --backend is loaded. */
@@ -72,7 +73,7 @@ function resumeOptions(saved: TrainOptions, parsed: Parsed<TrainOptions>): Train
   return o;
 }
 
-/** Two workers per step (two-workers.ts) where they pay: wasm runs one thread per instance. */
+/** Two workers per step (two-workers/) where they pay: wasm runs one thread per instance. */
 function stepThreads(o: TrainOptions, runtime: Runtime): 1 | 2 {
   if (runtime.backend !== "wasm") {
     if (o.threads === "2")
@@ -122,11 +123,12 @@ export async function train(
   const runtime = hooks.runtime ?? (await initBackend(o.backend));
   say(`backend: ${runtime.name}`);
   const ds = await UnalignedDataset.open(o, (file, why) => say(`skipping ${file}: ${why}`));
-  const model = new CycleGAN(o, runtime.ops);
+  const split = stepThreads(o, runtime) === 2;
+  const model = split ? new SplitCycleGAN(o, runtime.ops) : new CycleGAN(o, runtime.ops);
   let pair: WorkerPair | null = null;
   try {
     if (resume) await restoreModel(model, resume);
-    if (stepThreads(o, runtime) === 2) {
+    if (model instanceof SplitCycleGAN) {
       pair = await WorkerPair.start(model, o, "wasm", runtime.kernels);
       say("step: two workers (A and B halves of each step on two cores)");
     }

@@ -1,11 +1,10 @@
 /**
- * The worker of two-worker training (two-workers.ts): side B of every step
+ * The worker of two-worker training (pair.ts): side B of every step
  * on its own TensorFlow.js backend and copy of the model.
  */
 import { parentPort } from "node:worker_threads";
 import type * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../runtime/backend.ts";
-import { CycleGAN, SIDES } from "./cyclegan.ts";
+import { initBackend } from "../../runtime/backend.ts";
 import { Mailbox } from "./mailbox.ts";
 import {
   addGrads,
@@ -17,7 +16,8 @@ import {
   packVariables,
   type ToWorker,
   unpack,
-} from "./two-workers.ts";
+} from "./messages.ts";
+import { SIDES, SplitCycleGAN } from "./split-model.ts";
 
 const port = parentPort;
 if (!port) throw new Error("side-worker.ts runs as a worker thread");
@@ -26,12 +26,12 @@ const send = (m: FromWorker) => port.postMessage(m);
 const mail = new Mailbox<ToWorker>();
 port.on("message", (m: ToWorker) => mail.put(m));
 
-let model: CycleGAN | null = null;
+let model: SplitCycleGAN | null = null;
 
 async function handle(m: ToWorker): Promise<void> {
   if (m.type === "init") {
     const runtime = await initBackend(m.backend, { kernels: m.kernels });
-    model = new CycleGAN(m.options, runtime.ops);
+    model = new SplitCycleGAN(m.options, runtime.ops);
     assignVariables(modelVariables(model), m.state.variables);
     model.poolA.restore(m.state.pools.A.map((p) => unpack(p) as tf.Tensor4D));
     model.poolB.restore(m.state.pools.B.map((p) => unpack(p) as tf.Tensor4D));
@@ -44,7 +44,7 @@ async function handle(m: ToWorker): Promise<void> {
   if (m.type === "step") {
     model.setLearningRate(m.lr);
     model.setInput(unpack(m.A) as tf.Tensor4D, unpack(m.B) as tf.Tensor4D);
-    const own = model.generatorGradients("B");
+    const own = model.sideGradients("B");
     send({ type: "grads", grads: packGrads(own) });
     const theirs = await mail.next();
     if (theirs.type !== "grads") throw new Error(`expected grads, got ${theirs.type}`);

@@ -1,8 +1,9 @@
 /**
  * A CycleGAN step on two CPU cores. The WebAssembly backend runs one thread
  * in Node (docs/training-runtime.md#threads), so the step itself is split: this
- * thread runs side A (the A cycle, idt_A, D_A) on the main model, a
- * worker_threads worker runs side B (the B cycle, idt_B, D_B) on its own copy.
+ * thread runs side A (the A cycle, idt_A, D_A) on the main model (a
+ * SplitCycleGAN), a worker_threads worker runs side B (the B cycle, idt_B,
+ * D_B) on its own copy.
  * Each side computes its share of the generator gradients; they swap shares,
  * both add them (a + b == b + a bit for bit) and take the same Adam step, so
  * the generators stay identical. Each discriminator lives on one side; both
@@ -12,131 +13,40 @@
  *
  * The result equals the one-thread step up to float rounding (the gradient
  * terms are added in another order); tests/training/two-workers.test.ts.
+ *
+ * Files: split-model.ts (the model's two halves), messages.ts (what crosses
+ * threads), side-worker.ts (the worker), mailbox.ts (in-order receipt).
  */
 import { Worker } from "node:worker_threads";
-import * as tf from "@tensorflow/tfjs-core";
-import type { Params } from "../networks/tfjs.ts";
-import type { TrainOptions } from "../options.ts";
-import type { BackendChoice } from "../runtime/backend.ts";
-import type { GradGroups } from "./adam.ts";
-import { type CycleGAN, disposeGrads, SIDES } from "./cyclegan.ts";
+import type * as tf from "@tensorflow/tfjs-core";
+import type { TrainOptions } from "../../options.ts";
+import type { BackendChoice } from "../../runtime/backend.ts";
+import { disposeGrads } from "../adam.ts";
 import { Mailbox } from "./mailbox.ts";
-import type { RngState } from "./rng.ts";
-
-export interface Packed {
-  shape: number[];
-  data: Float32Array;
-}
-export type PackedMap = Record<string, Packed>;
-
-export const pack = (t: tf.Tensor): Packed => ({
-  shape: [...t.shape],
-  data: t.dataSync() as Float32Array,
-});
-export const unpack = (p: Packed): tf.Tensor => tf.tensor(p.data, p.shape);
-
-/** Every variable of the model (weights and Adam moments) under a stable key. */
-export function modelVariables(model: CycleGAN, only?: "D_A" | "D_B"): Map<string, tf.Variable> {
-  const out = new Map<string, tf.Variable>();
-  const add = (prefix: string, params: Params | undefined) => {
-    for (const [name, v] of params ?? []) out.set(`${prefix}/${name}`, v);
-  };
-  for (const net of only ? [only] : (["G_A", "G_B", "D_A", "D_B"] as const)) {
-    const opt = net.startsWith("G") ? model.optG : model.optD;
-    add(`net/${net}`, model.nets[net]);
-    add(`m/${net}`, opt.m[net]);
-    add(`v/${net}`, opt.v[net]);
-  }
-  return out;
-}
-
-export function packVariables(vars: Map<string, tf.Variable>): PackedMap {
-  return Object.fromEntries([...vars].map(([k, v]) => [k, pack(v)]));
-}
-
-export function assignVariables(vars: Map<string, tf.Variable>, packed: PackedMap): void {
-  for (const [k, v] of vars) {
-    const p = packed[k];
-    if (!p) throw new Error(`two-worker sync: ${k} missing`);
-    tf.tidy(() => v.assign(unpack(p)));
-  }
-}
-
-export const packGrads = (grads: GradGroups): PackedMap =>
-  Object.fromEntries(
-    Object.entries(grads).flatMap(([net, m]) => [...m].map(([n, g]) => [`${net}/${n}`, pack(g)])),
-  );
-
-/** own + other, for every gradient either side has; frees `own`. */
-export function addGrads(own: GradGroups, other: PackedMap): GradGroups {
-  const out: GradGroups = {};
-  const keys = new Set([
-    ...Object.entries(own).flatMap(([net, m]) => [...m.keys()].map((n) => `${net}/${n}`)),
-    ...Object.keys(other),
-  ]);
-  for (const key of keys) {
-    const [net, ...rest] = key.split("/");
-    const name = rest.join("/");
-    const mine = own[net as string]?.get(name);
-    const theirs = other[key];
-    const sum = tf.tidy(() =>
-      mine && theirs
-        ? tf.add(mine, unpack(theirs))
-        : mine
-          ? tf.clone(mine)
-          : unpack(theirs as Packed),
-    );
-    const group = out[net as string] ?? new Map<string, tf.Tensor>();
-    group.set(name, sum);
-    out[net as string] = group;
-  }
-  disposeGrads(own);
-  return out;
-}
-
-/** Everything a worker needs to continue exactly where the main model is. */
-export interface FullState {
-  variables: PackedMap;
-  pools: { A: Packed[]; B: Packed[] };
-  rng: RngState;
-  adamStepG: number;
-  adamStepD: number;
-}
-
-export type ToWorker =
-  | {
-      type: "init";
-      options: TrainOptions;
-      backend: BackendChoice;
-      kernels: "fast" | "baseline";
-      state: FullState;
-    }
-  | { type: "step"; lr: number; A: Packed; B: Packed }
-  | { type: "grads"; grads: PackedMap }
-  | { type: "sync"; full: boolean };
-
-export type FromWorker =
-  | { type: "ready"; backend: string }
-  | { type: "grads"; grads: PackedMap }
-  | { type: "stepped" }
-  | {
-      type: "synced";
-      losses: number[];
-      visuals?: Packed[];
-      variables?: PackedMap;
-      pool?: Packed[];
-    }
-  | { type: "error"; message: string };
+import {
+  addGrads,
+  assignVariables,
+  type FromWorker,
+  type FullState,
+  modelVariables,
+  type PackedMap,
+  pack,
+  packGrads,
+  packVariables,
+  type ToWorker,
+  unpack,
+} from "./messages.ts";
+import { SIDES, type SplitCycleGAN } from "./split-model.ts";
 
 export class WorkerPair {
   private readonly worker: Worker;
-  private readonly model: CycleGAN;
+  private readonly model: SplitCycleGAN;
   private readonly mail = new Mailbox<FromWorker>();
   private failure: Error | null = null;
   /** What the model already holds of side B since the last step (a save after a grid re-sends nothing). */
   private synced: "nothing" | "losses" | "full" = "full";
 
-  private constructor(model: CycleGAN, worker: Worker) {
+  private constructor(model: SplitCycleGAN, worker: Worker) {
     this.model = model;
     this.worker = worker;
     worker.on("message", (m: FromWorker) => this.deliver(m));
@@ -148,7 +58,7 @@ export class WorkerPair {
 
   /** Start the worker with the model's current state (fresh or just restored). */
   static async start(
-    model: CycleGAN,
+    model: SplitCycleGAN,
     options: TrainOptions,
     backend: BackendChoice,
     kernels: "fast" | "baseline",
@@ -183,7 +93,7 @@ export class WorkerPair {
     this.synced = "nothing";
     this.send({ type: "step", lr: this.model.optG.lr, A: pack(A), B: pack(B) });
     try {
-      const own = this.model.generatorGradients("A");
+      const own = this.model.sideGradients("A");
       let theirs: PackedMap;
       try {
         this.send({ type: "grads", grads: packGrads(own) });
