@@ -23,6 +23,12 @@
 export const NORM_STATS_INPUT = "norm_stats";
 export const NORM_FREEZE_INPUT = "norm_freeze";
 export const NORM_STATS_OUTPUT = "norm_stats_out";
+/** The names as the manifest's `io.normStats` lists them (models/schema.ts). */
+export const NORM_STATS_IO = {
+  input: NORM_STATS_INPUT,
+  freeze: NORM_FREEZE_INPUT,
+  output: NORM_STATS_OUTPUT,
+} as const;
 
 /** What an onnxruntime session (node or web) tells about one input. */
 export interface InputInfo {

@@ -4,6 +4,7 @@
  * Every part imports this module; nothing else defines these shapes.
  */
 import { z } from "zod";
+import { NORM_FREEZE_INPUT, NORM_STATS_INPUT, NORM_STATS_OUTPUT } from "./norm-stats.ts";
 
 export const SCHEMA_VERSION = 1 as const;
 
@@ -54,6 +55,20 @@ export const IOContract = z.object({
   trainedSize: z.number().int().positive(),
   /** Larger inputs are downscaled or tiled to this side by default. */
   recommendedMaxSide: z.number().int().positive(),
+  /**
+   * The graph reports and accepts its instance-norm statistics
+   * (models/norm-stats.ts), so full resolution can freeze them. Absent for
+   * files written before that contract and for networks without norms.
+   */
+  normStats: z
+    .object({
+      input: z.literal(NORM_STATS_INPUT),
+      freeze: z.literal(NORM_FREEZE_INPUT),
+      output: z.literal(NORM_STATS_OUTPUT),
+      /** S: values per image, C means then C variances for each norm in graph order. */
+      length: z.number().int().positive().multipleOf(2),
+    })
+    .optional(),
 });
 
 export const Variant = z.object({

@@ -68,7 +68,7 @@ function positiveInt(value: string): number {
 /** Smallest --check-size: the side `export verify` runs (the generator halves it twice). */
 const MIN_CHECK_SIZE = 4 * SIZE_MULTIPLE;
 
-function checkSizeArg(value: string): number {
+export function checkSizeArg(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n % SIZE_MULTIPLE !== 0)
     throw new InvalidArgumentError(

@@ -2,8 +2,11 @@
  * `npm run export -- --checkpoint checkpoints/NAME --id ID [...]`: trainer
  * checkpoint -> checked ONNX variants in models/ID/ + manifest entry.
  * `npm run export -- verify FILE...`: check ONNX files already written.
+ * `npm run export -- upgrade ID...`: rebuild published files with the current writer.
  */
 import { existsSync } from "node:fs";
+import path from "node:path";
+import { SingleBar } from "cli-progress";
 import { Command, InvalidArgumentError } from "commander";
 import type { Provenance } from "../../models/schema.ts";
 import {
@@ -14,9 +17,17 @@ import {
 import { trainedSide } from "../data/preprocess.ts";
 import { optionsToJson } from "../options.ts";
 import { renderTable } from "../report/table.ts";
-import { addEntryOptions, type EntryFlags, entryFields, runExport } from "./cli-common.ts";
+import {
+  addEntryOptions,
+  checkSizeArg,
+  type EntryFlags,
+  entryFields,
+  runExport,
+} from "./cli-common.ts";
+import { useTfjsBackend } from "./infer.ts";
 import type { GeneratorSource } from "./pipeline.ts";
 import { readManifest, refuseDirectoryManifest } from "./store.ts";
+import { upgradeModel } from "./upgrade.ts";
 import { verifyFile } from "./verify.ts";
 
 interface ExportFlags extends EntryFlags {
@@ -71,6 +82,45 @@ async function exportCheckpoint(f: ExportFlags): Promise<number> {
     },
     f,
   );
+}
+
+async function upgrade(
+  ids: string[],
+  o: { modelsDir: string; manifestPath: string; checkSide: number },
+): Promise<number> {
+  refuseDirectoryManifest(o.manifestPath, "--manifest");
+  await useTfjsBackend("wasm");
+  let failed = 0;
+  for (const id of ids) {
+    const bar = new SingleBar({
+      format: `${id} {bar} {value}/{total} | {step}`,
+      hideCursor: true,
+      clearOnComplete: true,
+    });
+    let result: Awaited<ReturnType<typeof upgradeModel>>;
+    try {
+      result = await upgradeModel({
+        id,
+        ...o,
+        progress: {
+          start: (total) => bar.start(total, 0, { step: "" }),
+          tick: (step) => bar.increment({ step }),
+        },
+      });
+    } finally {
+      bar.stop();
+    }
+    console.log(`${id}:\n${renderTable(result.rows)}`);
+    if (result.written)
+      console.log(`rewrote ${path.join(o.modelsDir, id)}/ and ${o.manifestPath}\n`);
+    else {
+      failed++;
+      console.error(
+        `${id}: not written (a variant is over budget, see the table); nothing changed\n`,
+      );
+    }
+  }
+  return failed > 0 ? 1 : 0;
 }
 
 async function verify(
@@ -141,6 +191,23 @@ program
   .option("--manifest <file>", "manifest to compare with", "models/manifest.json")
   .action(async (files: string[], o: { manifest: string }, cmd: Command) => {
     process.exitCode = await verify(files, o, cmd.getOptionValueSource("manifest") === "cli");
+  });
+
+program
+  .command("upgrade")
+  .description(
+    "Rebuild published models' ONNX files with the current writer, from their fp32 weights (after a graph-contract change, such as the normalisation statistics); samples and metadata are kept.",
+  )
+  .argument("<ids...>", "model ids in the manifest")
+  .option("--models <dir>", "models folder", "models")
+  .option("--manifest <file>", "manifest (default: <--models>/manifest.json)")
+  .option("--check-size <px>", "side of the check images", checkSizeArg, 256)
+  .action(async (ids: string[], o: { models: string; manifest?: string; checkSize: number }) => {
+    process.exitCode = await upgrade(ids, {
+      modelsDir: o.models,
+      manifestPath: o.manifest ?? path.join(o.models, "manifest.json"),
+      checkSide: o.checkSize,
+    });
   });
 
 try {

@@ -8,6 +8,7 @@
 
 import { createHash } from "node:crypto";
 import { SIZE_MULTIPLE } from "../../models/contract.ts";
+import { NORM_STATS_IO } from "../../models/norm-stats.ts";
 import {
   type Direction,
   type Dtype,
@@ -21,7 +22,7 @@ import {
   type Variant,
 } from "../../models/schema.ts";
 import { variantTargets } from "../../models/select.ts";
-import { countMacs, countParams, type NetworkSpec } from "../networks/spec.ts";
+import { countMacs, countParams, type NetworkSpec, normChannels } from "../networks/spec.ts";
 import { budgetText, checkGenerator, checkSteps, type VariantCheck } from "./check.ts";
 import { checkSize, type PlanarImage } from "./infer.ts";
 import { checkWeights, type Weights } from "./onnx.ts";
@@ -139,6 +140,49 @@ function rowsOf(checked: Checked[]): ResultRow[] {
   );
 }
 
+/**
+ * The manifest's description of one checked generator; adds its variant files
+ * to `files`. Shared by export, import and upgrade (upgrade.ts).
+ */
+export function generatorEntry(
+  source: Pick<GeneratorSource, "direction" | "netG" | "ngf" | "spec">,
+  variants: readonly VariantCheck[],
+  sizes: Pick<ExportOptions, "trainedSize" | "recommendedMaxSide">,
+  files: Map<string, Uint8Array>,
+): Generator {
+  const { direction, spec } = source;
+  const statsLength = 2 * normChannels(spec).reduce((a, b) => a + b, 0);
+  return {
+    direction,
+    architecture: {
+      netG: source.netG,
+      ngf: source.ngf,
+      params: countParams(spec),
+      macs256: countMacs(spec, 256, 256),
+    },
+    io: {
+      ...STANDARD_IO,
+      sizeMultiple: SIZE_MULTIPLE, // checked before any work
+      trainedSize: sizes.trainedSize,
+      recommendedMaxSide: sizes.recommendedMaxSide,
+      ...(statsLength > 0 ? { normStats: { ...NORM_STATS_IO, length: statsLength } } : {}),
+    },
+    variants: variants.map((v): Variant => {
+      const file = `${direction}.${v.dtype}.onnx`;
+      files.set(file, v.onnx);
+      return {
+        dtype: v.dtype,
+        file,
+        bytes: v.onnx.length,
+        sha256: sha256(v.onnx),
+        opset: OPSET,
+        ...variantTargets(v.dtype), // the policy models/select.ts picks by
+        check: { maxAbsDiff: v.figures.maxAbsDiff, psnrDb: v.figures.psnrDb },
+      };
+    }),
+  };
+}
+
 export async function exportModel(o: ExportOptions): Promise<ExportResult> {
   const id = ModelId.safeParse(o.id);
   if (!id.success) throw new Error(`invalid model id "${o.id}": ${id.error.issues[0]?.message}`);
@@ -153,36 +197,8 @@ export async function exportModel(o: ExportOptions): Promise<ExportResult> {
   const generators: Generator[] = [];
   const samples: Sample[] = [];
   for (const { source, samples: inputs, variants } of checked) {
-    const { direction, spec } = source;
-    const vs: Variant[] = variants.map((v) => {
-      const file = `${direction}.${v.dtype}.onnx`;
-      files.set(file, v.onnx);
-      return {
-        dtype: v.dtype,
-        file,
-        bytes: v.onnx.length,
-        sha256: sha256(v.onnx),
-        opset: OPSET,
-        ...variantTargets(v.dtype), // the policy models/select.ts picks by
-        check: { maxAbsDiff: v.figures.maxAbsDiff, psnrDb: v.figures.psnrDb },
-      };
-    });
-    generators.push({
-      direction,
-      architecture: {
-        netG: source.netG,
-        ngf: source.ngf,
-        params: countParams(spec),
-        macs256: countMacs(spec, 256, 256),
-      },
-      io: {
-        ...STANDARD_IO,
-        sizeMultiple: SIZE_MULTIPLE, // checked in checkAll
-        trainedSize: o.trainedSize,
-        recommendedMaxSide: o.recommendedMaxSide,
-      },
-      variants: vs,
-    });
+    const { direction } = source;
+    generators.push(generatorEntry(source, variants, o, files));
     // Samples come from the exported file itself: fp32 if written, else the first variant.
     const shown = variants.find((v) => v.dtype === "fp32") ?? variants[0];
     for (const [k, s] of inputs.entries()) {

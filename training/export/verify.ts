@@ -131,6 +131,22 @@ export async function verifyFile(
     if (out.width !== side || out.height !== side)
       throw new Error(`${file} turned a ${side}x${side} input into ${out.width}x${out.height}`);
     if (!out.data.every(Number.isFinite)) throw new Error(`${file} produced non-finite values`);
+    const promised = listed?.g.io.normStats?.length ?? 0;
+    if (listed && session.statsLength !== promised) {
+      throw new Error(
+        `${file} takes ${session.statsLength} normalisation statistics, ${manifestPath} says ${promised}: re-export it`,
+      );
+    }
+    if (out.stats) {
+      // Frozen on its own statistics, the graph must give back its own output.
+      const frozen = await session.run({ data, width: side, height: side }, out.stats);
+      const gap = frozen.data.reduce((m, v, i) => Math.max(m, Math.abs(v - (out.data[i] ?? 0))), 0);
+      if (!(gap <= 1e-5)) {
+        throw new Error(
+          `${file} run with its own statistics frozen differs by ${gap}: re-export it`,
+        );
+      }
+    }
   } finally {
     await session.release();
   }
