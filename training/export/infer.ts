@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as ort from "onnxruntime-node";
+import type { StatsEngine } from "../../models/full-resolution.ts";
 import {
   NORM_STATS_OUTPUT,
   statsLength as normStatsLength,
@@ -133,4 +134,15 @@ export async function useTfjsBackend(name: "wasm" | "cpu"): Promise<void> {
   else await import("@tensorflow/tfjs-backend-cpu");
   if (!(await tf.setBackend(name)))
     throw new Error(`TensorFlow.js backend "${name}" failed to start`);
+}
+
+/** An onnxruntime-node runner as models/full-resolution.ts drives it (planar [3, h, w]). */
+export function statsEngine(runner: OnnxRunner): StatsEngine {
+  return {
+    statsLength: runner.statsLength,
+    async run(chw, width, height, frozen) {
+      const out = await runner.run({ data: chw, width, height }, frozen);
+      return out.stats ? { output: out.data, stats: out.stats } : { output: out.data };
+    },
+  };
 }
