@@ -1,5 +1,5 @@
 /**
- * A CycleGAN-shaped training step (training/runtime/step-probe.ts) on wasm:
+ * The trainer's CycleGAN step (bench/trainer-step.ts) on wasm:
  * the unoptimised ("baseline") and the runtime's ("fast") kernels measured
  * alternately in one process, then a per-kernel CPU profile of the fast one.
  */
@@ -8,9 +8,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { buildDiscriminator, buildGenerator } from "../training/networks/index.ts";
 import { countMacs } from "../training/networks/spec.ts";
 import { initBackend, type Runtime } from "../training/runtime/backend.ts";
-import { ProbeStep } from "../training/runtime/step-probe.ts";
 import { type Row, writeReport } from "./report.ts";
 import { cpuMicros } from "./timing.ts";
+import { type TrainerStep, trainerStep } from "./trainer-step.ts";
 
 export interface StepOptions {
   size: number;
@@ -66,7 +66,7 @@ function wasmHeapBytes(): number {
 }
 
 /**
- * Nominal multiply-adds of one ProbeStep: 6 generator passes (forward, input
+ * Nominal multiply-adds of one step: 6 generator passes (forward, input
  * and weight gradients), 2 discriminator passes in the G update (forward and
  * input gradients) and 4 in the D update (forward, both gradients).
  */
@@ -77,14 +77,7 @@ function stepMacs(o: StepOptions): number {
 }
 
 async function timeSteps(rt: Runtime, o: StepOptions, images: [tf.Tensor4D, tf.Tensor4D]) {
-  const step = new ProbeStep({
-    ngf: o.ngf,
-    blocks: o.blocks,
-    ndf: o.ndf,
-    nLayersD: 3,
-    ops: rt.ops,
-    seed: 1,
-  });
+  const step = trainerStep({ ngf: o.ngf, blocks: o.blocks, ndf: o.ndf, ops: rt.ops });
   step.run(...images); // warm-up: XNNPACK operators, heap growth
   let cpu = Number.POSITIVE_INFINITY;
   let wall = Number.POSITIVE_INFINITY;
@@ -117,7 +110,7 @@ export async function runStep(o: StepOptions): Promise<void> {
     if (kernels === "fast") fast = r;
     else r.step.dispose();
   }
-  const step = fast?.step as ProbeStep;
+  const step = fast?.step as TrainerStep;
   const byKernel = new Map<string, { us: number; calls: number }>();
   const restore = instrumentKernels("wasm", byKernel);
   const c0 = cpuMicros();

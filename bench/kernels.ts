@@ -5,7 +5,7 @@
  * (ours; the library has none), next to onnxruntime-node's Conv on the same
  * shape (native MLAS: the practical limit of this CPU), 1 and 2 threads.
  *
- * With --step: a CycleGAN-shaped training step instead (bench/kernels-step.ts),
+ * With --step: the trainer's CycleGAN step instead (bench/kernels-step.ts),
  * --compare adding the unoptimised kernels' time for the same step.
  *
  *   node bench/cli.ts kernels --size 128 --ngf 32 --blocks 6 --ndf 64 --reps 3

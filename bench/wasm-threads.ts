@@ -6,7 +6,7 @@
  * worker_threads reject; and XNNPACK's pool is capped at logical cores / 2.
  * This starts it anyway with a Worker shim (blob text delivered as eval'd code)
  * and a doubled os.cpus() during init, then times conv + GEMM kernels and a
- * whole CycleGAN-shaped step at 1 and 2 threads, each count in a fresh process,
+ * whole CycleGAN step at 1 and 2 threads, each count in a fresh process,
  * alternating. The shim leans on the bundle's internals; results are for the report.
  *
  *   node bench/cli.ts wasm-threads --rounds 3
@@ -73,7 +73,7 @@ class BlobWorker extends NodeWorker {
 async function child(threads: number): Promise<void> {
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   const { initBackend } = await import("../training/runtime/backend.ts");
-  const { ProbeStep } = await import("../training/runtime/step-probe.ts");
+  const { trainerStep } = await import("./trainer-step.ts");
   Object.defineProperty(globalThis, "Worker", {
     get: () => BlobWorker,
     set: () => {},
@@ -98,7 +98,7 @@ async function child(threads: number): Promise<void> {
   for (let i = 0; i < 20; i++) kernels();
   const gflops =
     (20 * 2 * (64 * 64 * 64 * 64 * 9 + 1152 * 1024 * 128)) / 1e9 / ((performance.now() - t0) / 1e3);
-  const step = new ProbeStep({ ngf: 16, blocks: 6, ndf: 64, nLayersD: 3, ops: rt.ops, seed: 1 });
+  const step = trainerStep({ ngf: 16, blocks: 6, ndf: 64, ops: rt.ops });
   const img = () => tf.randomUniform([1, 64, 64, 3], -1, 1) as tf.Tensor4D;
   const [ia, ib] = [img(), img()];
   step.run(ia, ib);

@@ -20,12 +20,12 @@ export function relErr(a: tf.Tensor, b: tf.Tensor): number {
   return diff / Math.max(scale, 1e-12);
 }
 
-/** Run f with `backend` active, then switch back; results are read out as plain tensors on the caller's side. */
-export async function on<T>(backend: string, f: () => T): Promise<T> {
+/** Run f with `backend` active (until it settles), then switch back; results are read out as plain tensors on the caller's side. */
+export async function on<T>(backend: string, f: () => T | Promise<T>): Promise<T> {
   const before = tf.getBackend();
   await tf.setBackend(backend);
   try {
-    return f();
+    return await f();
   } finally {
     await tf.setBackend(before);
   }
