@@ -1,6 +1,6 @@
 /**
  * worker/src/image-metadata.ts in Node, on real files made with sharp: EXIF
- * (GPS), XMP, IPTC and metadata text chunks go; ICC profiles, orientation,
+ * (GPS), XMP, IPTC, JPEG comments and PNG text chunks go; ICC profiles, orientation,
  * dimensions and pixels stay; files with nothing to remove are returned as is;
  * structures that cannot be walked give null. The upload path through the
  * real worker: shares.test.ts ("metadata").
@@ -155,15 +155,36 @@ describe("JPEG segments", () => {
     expect(stripped).toEqual(plain);
   });
 
-  it("keeps JFIF, ICC, Adobe and comment segments and other APP1 payloads", async () => {
+  it("keeps JFIF, ICC, Adobe segments and other APP1 payloads", async () => {
     const plain = await image(40, 30, "jpeg");
     const kept = [
       jpegSegment(0xe1, enc.encode("FLIR\0 not exif")),
       jpegSegment(0xee, enc.encode("Adobe\0\x64\0\0\0\0\x01")),
-      jpegSegment(0xfe, enc.encode("a comment")),
     ];
     const bytes = afterSoi(plain, ...kept);
     expect(stripMetadata(bytes, "image/jpeg")).toBe(bytes);
+  });
+
+  it("drops comment (COM) segments, before the first scan and between scans", async () => {
+    const progressive = new Uint8Array(
+      await sharp(await image(64, 48, "png"))
+        .jpeg({ progressive: true })
+        .toBuffer(),
+    );
+    const note = (text: string) => jpegSegment(0xfe, enc.encode(text));
+    // Between scans: right before the second SOS (FF DA) marker.
+    const scans = [...progressive.keys()].filter(
+      (i) => progressive[i] === 0xff && progressive[i + 1] === 0xda,
+    );
+    const second = scans[1] as number;
+    const dirty = concat(
+      afterSoi(progressive.subarray(0, second), note("Author: A. Person, Rue X 12")),
+      note("shot at home"),
+      progressive.subarray(second),
+    );
+    const stripped = strip(dirty, "image/jpeg");
+    expect(stripped).toEqual(progressive);
+    expect(contains(stripped, "A. Person")).toBe(false);
   });
 
   it("walks a progressive JPEG (tables between scans) to its end marker", async () => {
@@ -192,20 +213,24 @@ describe("JPEG segments", () => {
 });
 
 describe("PNG chunks", () => {
-  it("drops eXIf and XMP/EXIF/IPTC text chunks, keeps other text byte for byte with valid CRCs", async () => {
+  it("drops eXIf and every text chunk (tEXt, zTXt, iTXt), keeps the rest byte for byte with valid CRCs", async () => {
     const plain = await image(40, 30, "png");
-    const comment = pngChunk("tEXt", enc.encode("Comment\0made with care"));
+    const kept = pngChunk("gAMA", new Uint8Array([0, 0, 0xb1, 0x8f]));
     const dirty = afterIhdr(
       plain,
       pngChunk("tEXt", enc.encode("Raw profile type exif\0\nexif\n  20\n4578696600004d4d")),
-      comment,
+      pngChunk("tEXt", enc.encode("Comment\0made with care at Rue X 12")),
+      pngChunk("tEXt", enc.encode("Author\0A. Person")),
+      kept,
       pngChunk("iTXt", enc.encode("XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta/>")),
+      pngChunk("iTXt", enc.encode("Description\0\0\0en\0\0our street")),
       pngChunk("zTXt", enc.encode("Raw profile type xmp\0\0xyz")),
+      pngChunk("zTXt", enc.encode("Software\0\0xyz")),
       pngChunk("tEXt", enc.encode("Raw profile type iptc\0\niptc\n 4\n1c02")),
       pngChunk("eXIf", enc.encode("MM\0*\0\0\0\x08\0\0\0\0\0\0")),
     );
     const stripped = strip(dirty, "image/png");
-    expect(stripped).toEqual(afterIhdr(plain, comment));
+    expect(stripped).toEqual(afterIhdr(plain, kept));
     expect(pngChunks(stripped).every((c) => c.crcOk)).toBe(true);
     expect(await pixels(stripped)).toEqual(await pixels(plain));
   });

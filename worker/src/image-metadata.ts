@@ -1,7 +1,8 @@
 /**
  * Removing metadata from an uploaded image's bytes before it is stored and
- * served publicly: EXIF (GPS, camera, dates, thumbnails), XMP and Photoshop
- * IRB/IPTC. Works on the container structure only (JPEG segments, PNG chunks,
+ * served publicly: EXIF (GPS, camera, dates, thumbnails), XMP, Photoshop
+ * IRB/IPTC, and free-text comments (JPEG COM, PNG text chunks), which carry
+ * authors' and cameras' notes. Works on the container structure only (JPEG segments, PNG chunks,
  * RIFF chunks); pixels are never decoded or re-encoded, so the image looks the
  * same. Colour profiles (ICC) and everything else needed to display the image
  * are kept, and so is the EXIF orientation: an image whose EXIF says "rotate"
@@ -74,6 +75,7 @@ const tiffOf = (payload: Uint8Array) =>
 const APP1 = 0xe1;
 const APP2 = 0xe2;
 const APP13 = 0xed;
+const COM = 0xfe;
 const SOS = 0xda;
 const EOI = 0xd9;
 const XMP_NS = "http://ns.adobe.com/xap/1.0/\0";
@@ -152,7 +154,9 @@ function stripJpeg(b: Uint8Array): Uint8Array | null {
     const segment = b.subarray(at, at + 2 + length);
     at += 2 + length;
     if (marker === SOS) inScans = true;
-    const kind = inScans ? "keep" : jpegMetadata(marker, segment.subarray(4));
+    // A comment may also sit between the scans of a progressive file.
+    const kind =
+      marker === COM ? "drop" : inScans ? "keep" : jpegMetadata(marker, segment.subarray(4));
     if (kind === "keep") {
       parts.push(segment);
       continue;
@@ -200,20 +204,8 @@ function pngChunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Text chunk keywords under which tools store EXIF, XMP or IPTC (ImageMagick, exiftool). */
-const METADATA_KEYWORDS = new Set([
-  "xml:com.adobe.xmp",
-  "raw profile type exif",
-  "raw profile type xmp",
-  "raw profile type app1",
-  "raw profile type iptc",
-  "raw profile type 8bim",
-]);
-
-function textKeyword(data: Uint8Array): string {
-  const nul = data.indexOf(0);
-  return latin1(data, 0, nul < 0 ? Math.min(data.length, 80) : nul).toLowerCase();
-}
+/** Text chunks: free text (comments, authors, software), and tools store EXIF, XMP or IPTC in them. */
+const PNG_TEXT = new Set(["tEXt", "zTXt", "iTXt"]);
 
 /** Copies chunks up to IEND byte for byte (CRCs included), dropping metadata ones. */
 function stripPng(b: Uint8Array): Uint8Array | null {
@@ -234,10 +226,7 @@ function stripPng(b: Uint8Array): Uint8Array | null {
       if (orientation !== null) parts.push(pngChunk("eXIf", orientationOnlyExif(orientation)));
       continue;
     }
-    if (
-      (type === "tEXt" || type === "zTXt" || type === "iTXt") &&
-      METADATA_KEYWORDS.has(textKeyword(data))
-    ) {
+    if (PNG_TEXT.has(type)) {
       changed = true;
       continue;
     }
@@ -316,7 +305,7 @@ function stripWebp(b: Uint8Array): Uint8Array | null {
   return out;
 }
 
-/** `bytes` without EXIF/XMP/IPTC metadata, or null if its structure cannot be walked. */
+/** `bytes` without EXIF/XMP/IPTC metadata and comments, or null if its structure cannot be walked. */
 export function stripMetadata(bytes: Uint8Array, type: ImageType): Uint8Array | null {
   switch (type) {
     case "image/jpeg":
