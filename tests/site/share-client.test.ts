@@ -69,6 +69,38 @@ describe("deleteShare", () => {
   });
 });
 
+describe("getShare reads the API's answer against its schema (models/api.ts)", () => {
+  const view = {
+    id: "AAAAAAAAAAAAAAAAAAAAAA",
+    modelId: "demo",
+    direction: "AtoB",
+    variant: "int8",
+    createdAt: "2030-06-01T00:00:00.000Z",
+    expiresAt: "2030-07-01T00:00:00.000Z",
+    outputUrl: "/api/v1/shares/AAAAAAAAAAAAAAAAAAAAAA/output",
+    inputUrl: null,
+  };
+
+  it("returns a ShareView as the worker sends it", async () => {
+    vi.stubGlobal("fetch", async () => json(200, view));
+    await expect(getShare(view.id)).resolves.toEqual(view);
+  });
+
+  it.each([
+    ["without outputUrl", { ...view, outputUrl: undefined }],
+    ["with a direction the manifest has not", { ...view, direction: "sideways" }],
+    ["an HTML page", "<!doctype html>"],
+  ])("refuses an answer %s instead of showing a broken view", async (_, body) => {
+    vi.stubGlobal("fetch", async () => json(200, body));
+    await expect(getShare(view.id)).rejects.toThrow(/answered with something unexpected/);
+  });
+
+  it("an error body outside the contract falls back to the status", async () => {
+    vi.stubGlobal("fetch", async () => json(502, { message: "Bad gateway" }));
+    await expect(getShare(view.id)).rejects.toThrow(/^HTTP 502$/);
+  });
+});
+
 describe("delete tokens on this device", () => {
   it("keeps a token per share until it is forgotten", () => {
     const store = memoryStore();

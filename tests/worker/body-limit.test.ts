@@ -5,8 +5,8 @@
  * shares.test.ts.
  */
 import { describe, expect, it } from "vitest";
+import { SHARE_LIMITS } from "../../models/api.ts";
 import app from "../../worker/src/index.ts";
-import { MAX_SHARE_BODY } from "../../worker/src/uploads.ts";
 
 const CHUNK = 64 * 1024;
 const TOTAL = 64 * 2 ** 20;
@@ -58,7 +58,7 @@ describe("share body limit", () => {
   it("stops reading a body without Content-Length just past the limit", async () => {
     const { res, pulled } = await post({});
     expect(res.status).toBe(413);
-    expect(pulled).toBeGreaterThan(MAX_SHARE_BODY);
-    expect(pulled).toBeLessThan(MAX_SHARE_BODY + 4 * CHUNK);
+    expect(pulled).toBeGreaterThan(SHARE_LIMITS.maxBodyBytes);
+    expect(pulled).toBeLessThan(SHARE_LIMITS.maxBodyBytes + 4 * CHUNK);
   });
 });

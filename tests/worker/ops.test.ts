@@ -9,6 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ERROR_CODES, SHARE_LIMITS } from "../../models/api.ts";
+import { DIRECTIONS, DTYPES } from "../../models/schema.ts";
 import { ROOT, seedBucket, withLocalBucket } from "../../worker/local-r2.ts";
 import app from "../../worker/src/index.ts";
 import { OPENAPI } from "../../worker/src/openapi.ts";
@@ -71,6 +73,83 @@ describe("OpenAPI document", () => {
     const f16 = OPENAPI.paths["/api/v1/models"].get.parameters.find((q) => q.name === "f16");
     expect(f16?.schema.enum).toEqual(["0", "1"]);
     expect(OPENAPI.info.description).toMatch(/405 method_not_allowed.*Allow/);
+  });
+
+  /** The value at a path of keys in the document (JSON), or undefined. */
+  const at = (...keys: (string | number)[]): unknown =>
+    keys.reduce<unknown>(
+      (v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
+      JSON.parse(JSON.stringify(OPENAPI)),
+    );
+
+  it("describes the manifest in full, from models/schema.ts", () => {
+    expect(at("components", "schemas", "Manifest", "properties", "models", "items")).toEqual({
+      $ref: "#/components/schemas/ModelEntry",
+    });
+    const entry = (...keys: string[]) => at("components", "schemas", "ModelEntry", ...keys);
+    expect(entry("required")).toEqual(
+      expect.arrayContaining(["id", "title", "domains", "generators", "provenance", "license"]),
+    );
+    const generator = entry("properties", "generators", "items", "properties");
+    expect((generator as Record<string, { enum?: unknown }>).direction?.enum).toEqual([
+      ...DIRECTIONS,
+    ]);
+    expect(
+      at(
+        "paths",
+        "/api/v1/models/{id}",
+        "get",
+        "responses",
+        "200",
+        "content",
+        "application/json",
+        "schema",
+      ),
+    ).toEqual({ $ref: "#/components/schemas/ModelEntry" });
+  });
+
+  it("describes shares, error codes and limits from models/api.ts", () => {
+    const view = (key: string) => at("components", "schemas", "ShareView", "properties", key);
+    expect(view("direction")).toEqual({ type: "string", enum: [...DIRECTIONS] });
+    expect(view("variant")).toEqual({ type: "string", enum: [...DTYPES] });
+    expect(view("inputUrl")).toEqual({ type: ["string", "null"] });
+    expect(at("components", "schemas", "ShareCreated", "required")).toEqual([
+      "id",
+      "url",
+      "deleteToken",
+      "expiresAt",
+    ]);
+    expect(
+      at("components", "schemas", "Error", "properties", "error", "properties", "code", "enum"),
+    ).toEqual([...ERROR_CODES]);
+    const form = at(
+      "paths",
+      "/api/v1/shares",
+      "post",
+      "requestBody",
+      "content",
+      "multipart/form-data",
+      "schema",
+    );
+    expect(at("paths", "/api/v1/shares", "post", "summary")).toContain(
+      String(SHARE_LIMITS.maxBodyBytes),
+    );
+    expect(JSON.stringify(form)).toContain(`${SHARE_LIMITS.maxImageSide} px a side`);
+    expect((form as { required: string[] }).required).toEqual([
+      "modelId",
+      "direction",
+      "variant",
+      "output",
+    ]);
+  });
+
+  it("every $ref points at a component it has", () => {
+    const refs = JSON.stringify(OPENAPI).match(/"\$ref":"[^"]+"/g) ?? [];
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of new Set(refs)) {
+      const path = JSON.parse(`{${ref}}`).$ref.replace(/^#\//, "").split("/");
+      expect(at(...path), ref).toBeDefined();
+    }
   });
 
   it("is served at /api/v1/openapi.json", async () => {

@@ -48,7 +48,8 @@ describe("a share's life", () => {
 
   it("returns an unguessable id, the /s/ url, a delete token and a 30-day expiry", () => {
     expect(created.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    expect(created.url).toBe(`${worker.url}/s/${created.id}`);
+    // The first of wrangler.toml's SITE_ORIGINS, not this test server's address.
+    expect(created.url).toBe(`http://127.0.0.1:8787/s/${created.id}`);
     expect(created.deleteToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const days = (Date.parse(created.expiresAt) - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(29.99);
@@ -101,7 +102,7 @@ describe("a share's life", () => {
     const page = await res.text();
     const og = (p: string) =>
       new RegExp(`<meta property="og:${p}" content="([^"]*)"`).exec(page)?.[1];
-    expect(og("image")).toBe(`${worker.url}/api/v1/shares/${created.id}/output`);
+    expect(og("image")).toBe(`http://127.0.0.1:8787/api/v1/shares/${created.id}/output`);
     expect(og("image:width")).toBe("64");
     expect(og("image:height")).toBe("48");
     expect(og("title")).toBe("Model demo: apples → oranges");
@@ -136,6 +137,12 @@ describe("a share's life", () => {
     ]) {
       expect((await fetch(`${worker.url}${path}`)).status, path).toBe(404);
     }
+    // The link people kept is the site's own share view (styled, it says the share is gone).
+    const link = await fetch(`${worker.url}/s/${created.id}`);
+    expect(link.headers.get("content-type")).toMatch(/^text\/html/);
+    const page = await link.text();
+    expect(page).toMatch(/<link rel="stylesheet" href="\/_astro\/[^"]+\.css"/);
+    expect(page).toContain('id="share-state"');
     expect((await del(`Bearer ${created.deleteToken}`)).status).toBe(404);
   });
 });
@@ -333,9 +340,9 @@ describe("expiry", () => {
     await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(expiresAt) - Date.now()) + 100));
     const page = await fetch(`${shortLived.url}/s/${id}`);
     expect(page.status).toBe(410);
-    expect(await page.text()).toContain("expired");
+    expect(await page.text()).toContain('id="share-state"'); // the site's share view
     const meta = await fetch(`${shortLived.url}/api/v1/shares/${id}`);
-    expect([404, 410]).toContain(meta.status); // 404 once the background delete has run
+    expect(meta.status).toBe(410); // the view's own request says "expired", then the share goes
     let status = meta.status;
     for (let i = 0; i < 20 && status !== 404; i++) {
       await new Promise((r) => setTimeout(r, 100));

@@ -140,6 +140,9 @@ describe("a method a route does not have", () => {
     ["POST", FILE, "GET, HEAD, OPTIONS"],
     ["PUT", "/models/demo/not-listed.onnx", "GET, HEAD, OPTIONS"],
     ["POST", "/api/v1/openapi.json", "GET, HEAD, OPTIONS"],
+    // No CORS on the share link page, so OPTIONS is not allowed there either.
+    ["POST", "/s/AAAAAAAAAAAAAAAAAAAAAA", "GET, HEAD"],
+    ["OPTIONS", "/s/AAAAAAAAAAAAAAAAAAAAAA", "GET, HEAD"],
   ])("%s %s: 405 method_not_allowed with Allow: %s", async (method, path, allow) => {
     const res = await fetch(`${worker.url}${path}`, { method });
     expect(res.status).toBe(405);
@@ -149,6 +152,19 @@ describe("a method a route does not have", () => {
     expect(err.code).toBe("method_not_allowed");
     expect(err.message).toContain(method);
   });
+
+  it.each([
+    ["POST", "/"],
+    ["PUT", "/share"],
+    ["DELETE", "/favicon.svg"],
+  ])(
+    "%s %s (a static file): the assets binding's 405 gets Allow: GET, HEAD",
+    async (method, path) => {
+      const res = await fetch(`${worker.url}${path}`, { method });
+      expect(res.status).toBe(405);
+      expect(res.headers.get("allow")).toBe("GET, HEAD");
+    },
+  );
 
   it("HEAD on a POST-only route is a 405 too", async () => {
     const res = await fetch(`${worker.url}/api/v1/shares`, { method: "HEAD" });

@@ -6,7 +6,10 @@ export interface Env {
   MODELS: R2Bucket;
   /** Per-client limit on share creation. */
   SHARE_LIMITER: RateLimit;
-  /** Comma-separated origins allowed by CORS, e.g. "https://unpaired.example". */
+  /**
+   * Comma-separated origins allowed by CORS, e.g. "https://unpaired.example".
+   * The first is the site's own: share links and Open Graph URLs point there.
+   */
   SITE_ORIGINS: string;
   /** How long a share lives (seconds); default 30 days. */
   SHARE_TTL_SECONDS?: string;
@@ -18,6 +21,12 @@ export type AppEnv = { Bindings: Env };
 
 export interface Settings {
   siteOrigins: readonly string[];
+  /**
+   * Where share links point (the first of siteOrigins). Never the request's
+   * Host, which a client chooses: a forged one would put another domain in
+   * the link and its Open Graph tags.
+   */
+  siteOrigin: string | undefined;
   shareTtlSeconds: number;
   manifestCacheSeconds: number;
 }
@@ -25,7 +34,7 @@ export interface Settings {
 const DEFAULTS = {
   shareTtlSeconds: 30 * 24 * 3600,
   manifestCacheSeconds: 30,
-} as const satisfies Omit<Settings, "siteOrigins">;
+} as const satisfies Omit<Settings, "siteOrigins" | "siteOrigin">;
 
 function positive(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === "") return fallback;
@@ -41,13 +50,13 @@ const parsed = new WeakMap<Env, Settings>();
 export function settings(env: Env): Settings {
   let s = parsed.get(env);
   if (!s) {
+    const siteOrigins = (env.SITE_ORIGINS ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean);
     s = Object.freeze({
-      siteOrigins: Object.freeze(
-        (env.SITE_ORIGINS ?? "")
-          .split(",")
-          .map((o) => o.trim())
-          .filter(Boolean),
-      ),
+      siteOrigins: Object.freeze(siteOrigins),
+      siteOrigin: siteOrigins[0],
       shareTtlSeconds: positive(
         env.SHARE_TTL_SECONDS,
         "SHARE_TTL_SECONDS",
@@ -62,4 +71,11 @@ export function settings(env: Env): Settings {
     parsed.set(env, s);
   }
   return s;
+}
+
+/** The site's origin for absolute links; a deployment without SITE_ORIGINS cannot make them. */
+export function siteOrigin(env: Env): string {
+  const origin = settings(env).siteOrigin;
+  if (!origin) throw new Error("SITE_ORIGINS is empty: share links need the site's origin.");
+  return origin;
 }

@@ -5,14 +5,11 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ErrorBody, ErrorCode } from "../../models/api.ts";
 import type { AppEnv } from "./env.ts";
 
-export interface ErrorBody {
-  error: { code: string; message: string };
-}
-
 /** Stable codes for statuses thrown without one (e.g. by Hono's own middleware). */
-const CODES: Partial<Record<number, string>> = {
+const CODES: Partial<Record<number, ErrorCode>> = {
   400: "bad_request",
   401: "unauthorized",
   403: "forbidden",
@@ -28,11 +25,11 @@ const CODES: Partial<Record<number, string>> = {
 };
 
 export class ApiError extends HTTPException {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly headers: Record<string, string>;
   constructor(
     status: ContentfulStatusCode,
-    code: string,
+    code: ErrorCode,
     message: string,
     headers: Record<string, string> = {},
   ) {
@@ -45,7 +42,7 @@ export class ApiError extends HTTPException {
 export function errorResponse(
   c: Context<AppEnv>,
   status: ContentfulStatusCode,
-  code: string,
+  code: ErrorCode,
   message: string,
   headers: Record<string, string> = {},
 ): Response {
@@ -61,13 +58,27 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    return errorResponse(c, status, CODES[status] ?? "error", err.message || `HTTP ${status}`);
+    const code = CODES[status] ?? (status >= 500 ? "internal_error" : "bad_request");
+    return errorResponse(c, status, code, err.message || `HTTP ${status}`);
   }
   // A bug or an outage, never the client's fault: log it, say little.
   console.error(err);
   return errorResponse(c, 500, "internal_error", "The server failed to handle this request.");
 }
 
+/**
+ * A client-supplied string for a message, at most `max` characters: an 8 KB
+ * path segment is not echoed back 8 KB long.
+ */
+export function echo(value: string, max = 64): string {
+  return value.length <= max ? value : `${value.slice(0, max)}…`;
+}
+
 export function notFound(c: Context<AppEnv>): Response {
-  return errorResponse(c, 404, "not_found", `No route for ${c.req.method} ${c.req.path}.`);
+  return errorResponse(
+    c,
+    404,
+    "not_found",
+    `No route for ${c.req.method} ${echo(c.req.path, 128)}.`,
+  );
 }

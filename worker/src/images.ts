@@ -3,10 +3,11 @@
  * its size from the header, and whether the file is complete. Workers cannot
  * decode images cheaply, so this reads headers and end markers only.
  */
+import type { ShareImageType } from "../../models/api.ts";
 import { latin1, u16be, u16le, u24le, u32be, u32le } from "./header-readers.ts";
 
-export const IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
-export type ImageType = (typeof IMAGE_TYPES)[number];
+/** The types the probe recognises are the ones a share may hold. */
+export type ImageType = ShareImageType;
 
 export interface ImageInfo {
   type: ImageType;

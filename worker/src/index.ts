@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env.ts";
 import { onError } from "./errors.ts";
-import { unrouted } from "./http/allow.ts";
+import { STATIC_ALLOW, unrouted } from "./http/allow.ts";
 import { manifestLoader } from "./manifest.ts";
 import { siteCors } from "./middleware/cors.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
@@ -44,14 +44,19 @@ app.route("/api/v1/models", modelRoutes(loadManifest));
 app.route("/api/v1/shares", shareRoutes(loadManifest));
 app.route("/models", fileRoutes(loadManifest));
 app.route("/s", sharePageRoutes(loadManifest));
-app.all("/api/*", unrouted(app));
-app.all("/models/*", unrouted(app));
+// CORS answers OPTIONS on /api/* and /models/*; nothing does on /s/*.
+app.all("/api/*", unrouted(app, { preflight: true }));
+app.all("/models/*", unrouted(app, { preflight: true }));
+app.all("/s/*", unrouted(app, { preflight: false }));
 
 // Everything else is the static site. Fetched responses have immutable
 // headers; copy so the security middleware can add its own.
 app.all("*", async (c) => {
   const res = await c.env.ASSETS.fetch(c.req.raw);
-  return new Response(res.body, res);
+  const copy = new Response(res.body, res);
+  // The assets binding answers other methods with 405 but no Allow, which RFC 9110 §15.5.6 requires.
+  if (copy.status === 405 && !copy.headers.has("Allow")) copy.headers.set("Allow", STATIC_ALLOW);
+  return copy;
 });
 
 export default app;

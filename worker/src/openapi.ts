@@ -1,15 +1,64 @@
 /**
- * The OpenAPI 3.1 document, hand-written next to the routes it describes.
- * A test compares it with the routes the app registers.
+ * The OpenAPI 3.1 document: paths written next to the routes they describe (a
+ * test compares them with the routes the app registers); every schema
+ * generated from the zod schemas the worker and site use (models/schema.ts,
+ * models/api.ts), so the document follows them.
  */
+import { z } from "zod";
+import {
+  ErrorBody,
+  SHARE_IMAGE_TYPES,
+  SHARE_LIMITS,
+  ShareCreated,
+  ShareFields,
+  ShareView,
+} from "../../models/api.ts";
+import { Manifest, ModelEntry } from "../../models/schema.ts";
 import { F16_VALUES } from "./routes/models.ts";
+
+type JsonSchema = z.core.JSONSchema.BaseSchema;
+
+/** One JSON Schema per component, `$ref`s between them; without `$schema`/`$id` (OpenAPI supplies both). */
+function componentSchemas(named: Record<string, z.core.$ZodType>): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(named)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, {
+    uri: (id) => `#/components/schemas/${id}`,
+    io: "output",
+  });
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]),
+  );
+}
+
+const COMPONENTS = { Manifest, ModelEntry, ShareCreated, ShareView, Error: ErrorBody };
+const SCHEMAS = componentSchemas(COMPONENTS);
+const ref = (id: keyof typeof COMPONENTS) => ({ $ref: `#/components/schemas/${id}` });
+
+/** The multipart form of POST /api/v1/shares: ShareFields' text fields plus the two files. */
+function shareForm(): JsonSchema {
+  const { $schema: _, ...fields } = z.toJSONSchema(ShareFields, { io: "input" });
+  const mib = SHARE_LIMITS.maxImageBytes / 2 ** 20;
+  const rules =
+    `${SHARE_IMAGE_TYPES.join(", ")}; at most ${mib} MiB and ${SHARE_LIMITS.maxImageSide} px a side. ` +
+    "Stored without its EXIF (GPS included), XMP, IPTC and comments; the ICC profile and EXIF orientation are kept.";
+  return {
+    ...fields,
+    required: [...(fields.required ?? []), "output"],
+    properties: {
+      ...fields.properties,
+      output: { type: "string", format: "binary", description: `The translation: ${rules}` },
+      input: { type: "string", format: "binary", description: "Optional; the same rules." },
+    },
+  };
+}
 
 const error = { $ref: "#/components/responses/Error" };
 const json = (schema: object) => ({ "application/json": { schema } });
 /** 503: storage does not hold what the API needs (a server-side fault, not the client's). */
 const unavailable = (...codes: string[]) => ({
   description: `Storage is out of step: ${codes.join(", ")}.`,
-  content: json({ $ref: "#/components/schemas/Error" }),
+  content: json(ref("Error")),
 });
 const noManifest = unavailable(
   "manifest_missing (no manifest.json)",
@@ -55,34 +104,10 @@ const fileResponses = {
   ),
 };
 
-const shareMeta = {
-  type: "object",
-  required: [
-    "id",
-    "modelId",
-    "direction",
-    "variant",
-    "createdAt",
-    "expiresAt",
-    "outputUrl",
-    "inputUrl",
-  ],
-  properties: {
-    id: { type: "string" },
-    modelId: { type: "string" },
-    direction: { type: "string", enum: ["AtoB", "BtoA"] },
-    variant: { type: "string", enum: ["fp32", "fp16", "int8"] },
-    createdAt: { type: "string", format: "date-time" },
-    expiresAt: { type: "string", format: "date-time" },
-    outputUrl: { type: "string" },
-    inputUrl: { type: ["string", "null"] },
-  },
-};
-
 const notModified = { description: "If-None-Match matched the image's ETag." };
 
 const image = {
-  description: "The stored JPEG, PNG or WebP image (its EXIF, XMP and IPTC metadata removed).",
+  description: "The stored JPEG, PNG or WebP image (its EXIF, XMP, IPTC and comments removed).",
   content: { "image/*": { schema: { type: "string", format: "binary" } } },
 };
 
@@ -93,7 +118,8 @@ export const OPENAPI = {
     version: "1.0.0",
     description:
       "Model manifest, model file downloads and share links. Errors are {error: {code, message}}. " +
-      "A method a path does not list: 405 method_not_allowed with an Allow header naming the ones it has.",
+      "A method a path does not list: 405 method_not_allowed with an Allow header naming the ones it has " +
+      "(static site files: 405 with Allow: GET, HEAD).",
   },
   paths: {
     "/api/v1/models": {
@@ -103,7 +129,7 @@ export const OPENAPI = {
         responses: {
           "200": {
             description: "The manifest.",
-            content: json({ $ref: "#/components/schemas/Manifest" }),
+            content: json(ref("Manifest")),
           },
           "304": { description: "Not modified." },
           "400": error,
@@ -116,7 +142,7 @@ export const OPENAPI = {
         summary: "One manifest entry.",
         parameters: [idParam("id", "Model id."), ...clientQuery],
         responses: {
-          "200": { description: "The entry.", content: json({ type: "object" }) },
+          "200": { description: "The entry.", content: json(ref("ModelEntry")) },
           "304": { description: "Not modified." },
           "400": error,
           "404": error,
@@ -138,44 +164,15 @@ export const OPENAPI = {
     },
     "/api/v1/shares": {
       post: {
-        summary: "Share a translation. Rate limited per client; body size limited.",
+        summary: `Share a translation. Rate limited per client; the body is at most ${SHARE_LIMITS.maxBodyBytes} bytes.`,
         requestBody: {
           required: true,
-          content: {
-            "multipart/form-data": {
-              schema: {
-                type: "object",
-                required: ["modelId", "direction", "variant", "output"],
-                properties: {
-                  modelId: { type: "string" },
-                  direction: { type: "string", enum: ["AtoB", "BtoA"] },
-                  variant: { type: "string", enum: ["fp32", "fp16", "int8"] },
-                  output: {
-                    type: "string",
-                    format: "binary",
-                    description:
-                      "JPEG/PNG/WebP, <= 2048 px a side. Stored without its EXIF (GPS included), " +
-                      "XMP and IPTC metadata; the ICC profile and EXIF orientation are kept.",
-                  },
-                  input: { type: "string", format: "binary", description: "Optional; same rules." },
-                },
-              },
-            },
-          },
+          content: { "multipart/form-data": { schema: shareForm() } },
         },
         responses: {
           "201": {
-            description: "Created.",
-            content: json({
-              type: "object",
-              required: ["id", "url", "deleteToken", "expiresAt"],
-              properties: {
-                id: { type: "string" },
-                url: { type: "string" },
-                deleteToken: { type: "string" },
-                expiresAt: { type: "string", format: "date-time" },
-              },
-            }),
+            description: "Created; Location is the share's API path, url the link to paste.",
+            content: json(ref("ShareCreated")),
           },
           "400": error,
           "413": error,
@@ -190,7 +187,7 @@ export const OPENAPI = {
         summary: "A share's metadata.",
         parameters: [idParam("id", "Share id.")],
         responses: {
-          "200": { description: "Metadata.", content: json(shareMeta) },
+          "200": { description: "Metadata.", content: json(ref("ShareView")) },
           "404": error,
           "410": error,
         },
@@ -221,8 +218,8 @@ export const OPENAPI = {
         parameters: [idParam("id", "Share id.")],
         responses: {
           "200": { description: "HTML.", content: { "text/html": { schema: { type: "string" } } } },
-          "404": { description: "HTML page saying the share does not exist." },
-          "410": { description: "HTML page saying the share expired." },
+          "404": { description: "The site's share view (HTML), saying the share does not exist." },
+          "410": { description: "The site's share view (HTML), saying the share expired." },
           "503": noManifest,
         },
       },
@@ -232,30 +229,9 @@ export const OPENAPI = {
     },
   },
   components: {
-    schemas: {
-      Manifest: {
-        type: "object",
-        description: "See models/schema.ts (Manifest) for every field.",
-        required: ["schemaVersion", "models"],
-        properties: {
-          schemaVersion: { const: 1 },
-          models: { type: "array", items: { type: "object" } },
-        },
-      },
-      Error: {
-        type: "object",
-        required: ["error"],
-        properties: {
-          error: {
-            type: "object",
-            required: ["code", "message"],
-            properties: { code: { type: "string" }, message: { type: "string" } },
-          },
-        },
-      },
-    },
+    schemas: SCHEMAS,
     responses: {
-      Error: { description: "An error.", content: json({ $ref: "#/components/schemas/Error" }) },
+      Error: { description: "An error.", content: json(ref("Error")) },
     },
   },
 } as const;

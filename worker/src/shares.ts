@@ -4,27 +4,37 @@
  * Ids and delete tokens are random (128 and 256 bits); only the token's
  * sha256 is stored.
  */
+import * as z from "zod/mini";
+import { SHARE_IMAGE_TYPES, ShareId, ShareView } from "../../models/api.ts";
 import type { Direction, Dtype } from "../../models/schema.ts";
 import type { ImageInfo } from "./images.ts";
 import { shareKey } from "./keys.ts";
 
-export const SHARE_ID = /^[A-Za-z0-9_-]{22}$/;
+const Pixels = z.int().check(z.positive());
+const StoredImage = z.object({
+  type: z.enum(SHARE_IMAGE_TYPES),
+  width: Pixels,
+  height: Pixels,
+  bytes: Pixels,
+});
 
-export interface StoredImage extends ImageInfo {
-  bytes: number;
-}
-
-export interface ShareMeta {
-  id: string;
-  modelId: string;
-  direction: Direction;
-  variant: Dtype;
-  createdAt: string;
-  expiresAt: string;
-  deleteTokenSha256: string;
-  output: StoredImage;
-  input: StoredImage | null;
-}
+/** `meta.json`: the public view's fields, the token's hash and what each image is. */
+const ShareMeta = z.extend(
+  z.pick(ShareView, {
+    id: true,
+    modelId: true,
+    direction: true,
+    variant: true,
+    createdAt: true,
+    expiresAt: true,
+  }),
+  {
+    deleteTokenSha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+    output: StoredImage,
+    input: z.nullable(StoredImage),
+  },
+);
+export type ShareMeta = z.infer<typeof ShareMeta>;
 
 export interface NewShare {
   modelId: string;
@@ -86,10 +96,11 @@ export type Lookup =
   | { state: "live"; meta: ShareMeta };
 
 export async function findShare(bucket: R2Bucket, id: string, now = Date.now()): Promise<Lookup> {
-  if (!SHARE_ID.test(id)) return { state: "missing" };
+  if (!ShareId.safeParse(id).success) return { state: "missing" };
   const object = await bucket.get(shareKey(id, "meta.json"));
   if (!object) return { state: "missing" };
-  const meta = await object.json<ShareMeta>();
+  // Only this worker writes it; failing the schema is a fault here, not the client's (500).
+  const meta = ShareMeta.parse(await object.json());
   return Date.parse(meta.expiresAt) <= now ? { state: "expired", meta } : { state: "live", meta };
 }
 

@@ -5,22 +5,26 @@
  * (image-metadata.ts), before anything is stored.
  */
 import type { Context } from "hono";
+import { SHARE_IMAGE_TYPES, SHARE_LIMITS } from "../../models/api.ts";
 import type { AppEnv } from "./env.ts";
-import { ApiError } from "./errors.ts";
+import { ApiError, echo } from "./errors.ts";
 import { stripMetadata } from "./image-metadata.ts";
-import { IMAGE_TYPES, type ImageInfo, type ImageType, probeImage } from "./images.ts";
+import { type ImageInfo, probeImage } from "./images.ts";
 
-export const MAX_IMAGE_BYTES = 4 * 2 ** 20;
-export const MAX_IMAGE_SIDE = 2048;
-/** Two images plus room for the multipart framing and the text fields. */
-export const MAX_SHARE_BODY = 2 * MAX_IMAGE_BYTES + 64 * 1024;
-export function oneOf<T extends string>(form: FormData, name: string, allowed: readonly T[]): T {
+const { maxImageBytes, maxImageSide } = SHARE_LIMITS;
+
+/** A text field that must be one of an enum schema's values (ShareFields' direction, variant). */
+export function oneOf<T extends string>(
+  form: FormData,
+  name: string,
+  schema: { options: readonly T[] },
+): T {
   const value = form.get(name);
-  if (typeof value !== "string" || !allowed.includes(value as T)) {
+  if (typeof value !== "string" || !schema.options.includes(value as T)) {
     throw new ApiError(
       400,
       "bad_field",
-      `Field "${name}" must be one of: ${allowed.join(", ")} (got ${typeof value === "string" ? `"${value.slice(0, 40)}"` : "nothing"}).`,
+      `Field "${name}" must be one of: ${schema.options.join(", ")} (got ${typeof value === "string" ? `"${echo(value, 40)}"` : "nothing"}).`,
     );
   }
   return value as T;
@@ -38,19 +42,15 @@ export async function readImage(
   if (file === null || empty) return null;
   if (typeof file === "string")
     throw new ApiError(400, "bad_field", `Field "${name}" must be a file.`);
-  if (file.size > MAX_IMAGE_BYTES) {
-    throw new ApiError(
-      413,
-      "image_too_large",
-      `"${name}" is over ${MAX_IMAGE_BYTES / 2 ** 20} MiB.`,
-    );
+  if (file.size > maxImageBytes) {
+    throw new ApiError(413, "image_too_large", `"${name}" is over ${maxImageBytes / 2 ** 20} MiB.`);
   }
   const declared = file.type.split(";")[0]?.trim().toLowerCase() ?? "";
-  if (!IMAGE_TYPES.includes(declared as ImageType)) {
+  if (!(SHARE_IMAGE_TYPES as readonly string[]).includes(declared)) {
     throw new ApiError(
       415,
       "unsupported_image_type",
-      `"${name}" is ${declared || "untyped"}; send one of: ${IMAGE_TYPES.join(", ")}.`,
+      `"${name}" is ${echo(declared) || "untyped"}; send one of: ${SHARE_IMAGE_TYPES.join(", ")}.`,
     );
   }
   const bytes = new Uint8Array(await file.arrayBuffer());
@@ -59,11 +59,8 @@ export async function readImage(
     throw new ApiError(415, "not_an_image", `"${name}" is not a JPEG, PNG or WebP image.`);
   }
   if (!probe.ok) {
-    throw new ApiError(
-      400,
-      `${probe.problem}_image`,
-      `"${name}" is a ${probe.problem} ${declared} file.`,
-    );
+    const code = probe.problem === "truncated" ? "truncated_image" : "corrupt_image";
+    throw new ApiError(400, code, `"${name}" is a ${probe.problem} ${declared} file.`);
   }
   const { info } = probe;
   if (info.type !== declared) {
@@ -73,11 +70,11 @@ export async function readImage(
       `"${name}" is sent as ${declared} but is ${info.type}.`,
     );
   }
-  if (info.width > MAX_IMAGE_SIDE || info.height > MAX_IMAGE_SIDE) {
+  if (info.width > maxImageSide || info.height > maxImageSide) {
     throw new ApiError(
       400,
       "image_dimensions",
-      `"${name}" is ${info.width}x${info.height} px; at most ${MAX_IMAGE_SIDE} px a side.`,
+      `"${name}" is ${info.width}x${info.height} px; at most ${maxImageSide} px a side.`,
     );
   }
   // Shares are public: a phone photo's EXIF (GPS, camera, time) must not go with it.

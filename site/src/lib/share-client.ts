@@ -1,61 +1,63 @@
 /**
  * Share: the only path by which an image leaves the device, and only when the
- * visitor presses Share. Images are re-encoded to fit the API (<= 2048 px a
- * side, <= 4 MiB, PNG/WebP/JPEG); re-encoding also drops the photo's EXIF
- * metadata (camera, location).
+ * visitor presses Share. Images are re-encoded to fit the API's limits
+ * (SHARE_LIMITS in models/api.ts); re-encoding also drops the photo's EXIF
+ * metadata (camera, location). Answers are parsed with the API's schemas.
  */
+import type { ZodMiniType } from "zod/mini";
+import {
+  ErrorBody,
+  SHARE_LIMITS,
+  ShareCreated,
+  type ShareImageType,
+  ShareView,
+  sharePath,
+} from "../../../models/api.ts";
 import type { Direction, Dtype } from "../../../models/schema.ts";
 import { fitWithin } from "./raster.ts";
 
-export const SHARE_MAX_SIDE = 2048;
-export const SHARE_MAX_BYTES = 4 * 2 ** 20;
+export type { ShareCreated, ShareView };
 
-export interface ShareCreated {
-  id: string;
-  url: string;
-  deleteToken: string;
-  expiresAt: string;
-}
-
-export interface ShareView {
-  id: string;
-  modelId: string;
-  direction: Direction;
-  variant: Dtype;
-  createdAt: string;
-  expiresAt: string;
-  outputUrl: string;
-  inputUrl: string | null;
-}
+const { maxImageSide, maxImageBytes } = SHARE_LIMITS;
 
 /** Re-encode to fit the share limits, trying lossless first. */
 export async function prepareForShare(image: Blob): Promise<Blob> {
   const bitmap = await createImageBitmap(image, { imageOrientation: "from-image" });
   try {
-    const [w, h] = fitWithin(bitmap.width, bitmap.height, SHARE_MAX_SIDE);
+    const [w, h] = fitWithin(bitmap.width, bitmap.height, maxImageSide);
     const canvas = new OffscreenCanvas(w, h);
     const ctx = canvas.getContext("2d");
     if (!ctx) throw new Error("no 2D canvas");
     ctx.imageSmoothingQuality = "high";
     ctx.drawImage(bitmap, 0, 0, w, h);
-    for (const [type, quality] of [
+    const tries: [ShareImageType, number | undefined][] = [
       ["image/png", undefined],
       ["image/webp", 0.92],
       ["image/jpeg", 0.88],
-    ] as const) {
+    ];
+    for (const [type, quality] of tries) {
       const blob = await canvas.convertToBlob({ type, ...(quality ? { quality } : {}) });
       // Some browsers fall back to PNG for types they cannot encode.
-      if (blob.type === type && blob.size <= SHARE_MAX_BYTES) return blob;
+      if (blob.type === type && blob.size <= maxImageBytes) return blob;
     }
-    throw new Error("the image is too detailed to fit the 4 MiB share limit");
+    throw new Error(
+      `the image is too detailed to fit the ${maxImageBytes / 2 ** 20} MiB share limit`,
+    );
   } finally {
     bitmap.close();
   }
 }
 
 async function apiError(res: Response): Promise<Error> {
-  const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-  return new Error(body?.error?.message ?? `HTTP ${res.status}`);
+  const body = ErrorBody.safeParse(await res.json().catch(() => null));
+  return new Error(body.success ? body.data.error.message : `HTTP ${res.status}`);
+}
+
+/** A 2xx body read against the API's schema: a wrong shape fails here, not somewhere later. */
+async function parsed<T>(res: Response, schema: ZodMiniType<T>): Promise<T> {
+  const body = schema.safeParse(await res.json().catch(() => undefined));
+  if (!body.success) throw new Error("the site answered with something unexpected. Try again.");
+  return body.data;
 }
 
 /** fetch, with a failure to reach the site reworded ("Failed to fetch" tells a visitor nothing). */
@@ -66,8 +68,6 @@ async function request(url: string, init?: RequestInit): Promise<Response> {
     throw new Error("could not reach the site. Check your connection and try again.");
   }
 }
-
-const sharePath = (id: string) => `/api/v1/shares/${encodeURIComponent(id)}`;
 
 export async function createShare(fields: {
   modelId: string;
@@ -89,13 +89,13 @@ export async function createShare(fields: {
   }
   const res = await request("/api/v1/shares", { method: "POST", body: form });
   if (!res.ok) throw await apiError(res);
-  return (await res.json()) as ShareCreated;
+  return parsed(res, ShareCreated);
 }
 
 export async function getShare(id: string): Promise<ShareView> {
   const res = await request(sharePath(id));
   if (!res.ok) throw await apiError(res);
-  return (await res.json()) as ShareView;
+  return parsed(res, ShareView);
 }
 
 /**

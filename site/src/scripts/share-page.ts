@@ -1,5 +1,5 @@
 /**
- * The share view: /share?id=ID shows before/after (or the result alone) and
+ * The share view: /share?id=ID (or a gone share's /s/ID) shows before/after (or the result alone) and
  * links back to the style. On the device that made the share (its delete
  * token is kept here), it can also be deleted.
  */
@@ -34,8 +34,22 @@ function offerDelete(id: string): void {
   });
 }
 
+/**
+ * The share id: `/share?id=ID`, or `/s/ID`, where the worker serves this page
+ * (as 404/410) for a share that is gone, so it says so in the site's own style.
+ */
+function shareId(url: URL): string | null {
+  const link = /^\/s\/([^/]+)$/.exec(url.pathname)?.[1];
+  if (!link) return url.searchParams.get("id");
+  try {
+    return decodeURIComponent(link);
+  } catch {
+    return link; // a malformed escape: the API will say there is no such share
+  }
+}
+
 async function show(): Promise<void> {
-  const id = new URL(location.href).searchParams.get("id");
+  const id = shareId(new URL(location.href));
   if (!id) {
     status.textContent = "This link has no share id. Ask for the full link.";
     return;

@@ -15,7 +15,7 @@ import {
 } from "../../../models/schema.ts";
 import { type ClientCaps, pickVariant } from "../../../models/select.ts";
 import type { AppEnv } from "../env.ts";
-import { ApiError } from "../errors.ts";
+import { ApiError, echo } from "../errors.ts";
 import type { LoadManifest } from "../manifest.ts";
 import { CORS_RESPONSE_HEADERS } from "../middleware/cors.ts";
 
@@ -32,7 +32,7 @@ function clientCaps(query: Record<string, string>): ClientCaps | undefined {
     throw new ApiError(
       400,
       "bad_query",
-      `Unsupported provider "${provider}". Should be one of: ${PROVIDERS.join(", ")}.`,
+      `Unsupported provider "${echo(provider)}". Should be one of: ${PROVIDERS.join(", ")}.`,
     );
   }
   // shader-f16 is a WebGPU adapter feature; with any other provider it means nothing.
@@ -45,7 +45,7 @@ function clientCaps(query: Record<string, string>): ClientCaps | undefined {
     throw new ApiError(
       400,
       "bad_query",
-      `Unsupported f16 "${f16}". Should be one of: ${[...F16_VALUES.keys()].join(", ")}.`,
+      `Unsupported f16 "${echo(f16 ?? "")}". Should be one of: ${[...F16_VALUES.keys()].join(", ")}.`,
     );
   }
   return { provider: provider as Provider, shaderF16 };
@@ -81,7 +81,7 @@ export function modelRoutes(loadManifest: LoadManifest) {
     const caps = clientCaps(c.req.query());
     const id = c.req.param("id");
     const entry = (await loadManifest(c)).models.find((e) => e.id === id);
-    if (!entry) throw new ApiError(404, "unknown_model", `No model "${id}" in the manifest.`);
+    if (!entry) throw new ApiError(404, "unknown_model", `No model "${echo(id)}" in the manifest.`);
     const narrowed = narrow(entry, caps);
     if (!narrowed) {
       throw new ApiError(

@@ -3,8 +3,15 @@
  * GET /api/v1/shares/:id/output|input, DELETE /api/v1/shares/:id.
  */
 import { type Context, Hono } from "hono";
-import { DIRECTIONS, type Direction, DTYPES, type Dtype } from "../../../models/schema.ts";
-import { type AppEnv, settings } from "../env.ts";
+import {
+  SHARE_LIMITS,
+  type ShareCreated,
+  ShareFields,
+  type ShareView,
+  shareLinkPath,
+  sharePath,
+} from "../../../models/api.ts";
+import { type AppEnv, settings, siteOrigin } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { etagMatches } from "../http/range.ts";
 import { shareKey } from "../keys.ts";
@@ -12,15 +19,13 @@ import type { LoadManifest } from "../manifest.ts";
 import { bodyLimit } from "../middleware/body-limit.ts";
 import { rateLimit } from "../middleware/rate-limit.ts";
 import { createShare, deleteShare, findShare, type ShareMeta, tokenMatches } from "../shares.ts";
-import { MAX_SHARE_BODY, oneOf, readForm, readImage } from "../uploads.ts";
+import { oneOf, readForm, readImage } from "../uploads.ts";
 
 /** Must match the SHARE_LIMITER period in wrangler.toml. */
 const RATE_PERIOD_SECONDS = 60;
 
-export const sharePath = (id: string) => `/api/v1/shares/${id}`;
-
 /** The share as the API shows it (never the token hash). */
-function publicMeta(meta: ShareMeta) {
+function publicMeta(meta: ShareMeta): ShareView {
   return {
     id: meta.id,
     modelId: meta.modelId,
@@ -34,7 +39,7 @@ function publicMeta(meta: ShareMeta) {
 }
 
 /** The live share or a 404/410; an expired one is deleted in the background. */
-export async function liveShare(c: Context<AppEnv>, id: string): Promise<ShareMeta> {
+async function liveShare(c: Context<AppEnv>, id: string): Promise<ShareMeta> {
   const found = await findShare(c.env.MODELS, id);
   if (found.state === "missing") throw new ApiError(404, "unknown_share", "No such share.");
   if (found.state === "expired") {
@@ -54,8 +59,9 @@ export function shareRoutes(loadManifest: LoadManifest) {
       retryAfterSeconds: RATE_PERIOD_SECONDS,
       scope: "share",
     }),
-    bodyLimit({ maxBytes: MAX_SHARE_BODY }),
+    bodyLimit({ maxBytes: SHARE_LIMITS.maxBodyBytes }),
     async (c) => {
+      const origin = siteOrigin(c.env); // before anything is stored: no link, no share
       const form = await readForm(c);
       const modelId = form.get("modelId");
       const entry = (await loadManifest(c)).models.find((e) => e.id === modelId);
@@ -66,8 +72,8 @@ export function shareRoutes(loadManifest: LoadManifest) {
           'Field "modelId" must name a model in the manifest.',
         );
       }
-      const direction: Direction = oneOf(form, "direction", DIRECTIONS);
-      const variant: Dtype = oneOf(form, "variant", DTYPES);
+      const direction = oneOf(form, "direction", ShareFields.shape.direction);
+      const variant = oneOf(form, "variant", ShareFields.shape.variant);
       const generator = entry.generators.find((g) => g.direction === direction);
       if (!generator?.variants.some((v) => v.dtype === variant)) {
         throw new ApiError(
@@ -85,10 +91,14 @@ export function shareRoutes(loadManifest: LoadManifest) {
         { modelId, direction, variant, output, input },
         settings(c.env).shareTtlSeconds,
       );
-      const origin = new URL(c.req.url).origin;
       c.header("Location", sharePath(meta.id));
       return c.json(
-        { id: meta.id, url: `${origin}/s/${meta.id}`, deleteToken, expiresAt: meta.expiresAt },
+        {
+          id: meta.id,
+          url: `${origin}${shareLinkPath(meta.id)}`,
+          deleteToken,
+          expiresAt: meta.expiresAt,
+        } satisfies ShareCreated,
         201,
       );
     },
