@@ -142,6 +142,18 @@ describe("offline shell", () => {
     expect(await (await shell.fetch("/", "navigate"))?.text()).toBe("online");
   });
 
+  it("keeps the style cards' sample thumbnails for offline visits, and no model file", async () => {
+    const shell = await start("b1");
+    await shell.dispatch("install");
+    await shell.dispatch("activate");
+    const sample = "/static/models/tiny/sample-AtoB-1.in.jpg";
+    expect(await (await shell.fetch(sample))?.text()).toBe("online");
+    expect(await shell.fetch("/static/models/tiny/AtoB.int8.onnx")).toBeUndefined();
+    expect(await shell.fetch(sample, "navigate")).toBeUndefined(); // opened in a tab: left alone
+    network = () => Promise.reject(new TypeError("offline"));
+    expect(await (await shell.fetch(sample))?.text()).toBe("online");
+  });
+
   it("names a new shell when only the worker's code changes, so an older shell's entries go", () => {
     expect(shellBuild("worker v1", ASSETS)).not.toBe(shellBuild("worker v2", ASSETS));
     expect(shellBuild("worker v1", ASSETS)).not.toBe(shellBuild("worker v1", ASSETS.slice(1)));

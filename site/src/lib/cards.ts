@@ -6,7 +6,7 @@ import type { Direction, Generator, ModelEntry } from "../../../models/schema.ts
 import { pickVariant } from "../../../models/select.ts";
 import type { Caps } from "./caps.ts";
 import { formatBytes } from "./format.ts";
-import { sourceUrls } from "./model-store.ts";
+import { isOnDevice, sourceUrls } from "./model-store.ts";
 import type { EngineName } from "./protocol.ts";
 
 function part<T extends Element>(root: ParentNode, selector: string): T {
@@ -15,10 +15,22 @@ function part<T extends Element>(root: ParentNode, selector: string): T {
   return el;
 }
 
-/** "2.0 MB (int8)" for the variant this browser would download, by engine. */
-export function downloadNote(generator: Generator, engine: EngineName, caps: Caps): string {
+/**
+ * "2.0 MB download (int8)" for the variant this browser would use, by engine,
+ * or "On this device (int8, 2.0 MB)" once it is cached here (also offline).
+ */
+export async function downloadNote(
+  modelId: string,
+  generator: Generator,
+  engine: EngineName,
+  caps: Caps,
+): Promise<string> {
   const v = pickVariant(generator, { provider: engine, shaderF16: caps.shaderF16 });
-  return v ? `${formatBytes(v.bytes)} download (${v.dtype})` : `no variant for ${engine}`;
+  if (!v) return `no variant for ${engine}`;
+  const size = formatBytes(v.bytes);
+  return (await isOnDevice({ id: modelId, ...v }))
+    ? `On this device (${v.dtype}, ${size})`
+    : `${size} download (${v.dtype})`;
 }
 
 /**
@@ -37,7 +49,7 @@ export function renderCards(
   container: HTMLElement,
   template: HTMLTemplateElement,
   models: readonly ModelEntry[],
-  meta: (entry: ModelEntry) => string,
+  meta: (entry: ModelEntry) => string | Promise<string>,
   onSelect: (entry: ModelEntry) => void,
 ): Map<string, HTMLInputElement> {
   const radios = new Map<string, HTMLInputElement>();
@@ -49,7 +61,10 @@ export function renderCards(
     radio.addEventListener("change", () => radio.checked && onSelect(entry));
     part(card, ".card-title").textContent = entry.title;
     part(card, ".card-domains").textContent = `${entry.domains.A.name} ↔ ${entry.domains.B.name}`;
-    part(card, ".card-meta").textContent = meta(entry);
+    const metaText = part(card, ".card-meta");
+    void Promise.resolve(meta(entry)).then((text) => {
+      metaText.textContent = text;
+    });
     card.title = entry.description;
     const sample = entry.samples.find((s) => s.direction === "AtoB") ?? entry.samples[0];
     const [a, b] = [

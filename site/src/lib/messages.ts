@@ -2,13 +2,24 @@
 import { InferenceError } from "./inference-client.ts";
 import { DownloadError } from "./model-store.ts";
 
-/** Anything that says image/* gets a try; decoding failures are reported separately. */
+/**
+ * Anything that says image/* and has bytes gets a try; decoding failures are
+ * reported separately. An empty file is said to be empty here, once, rather
+ * than reaching the decoder, whose failure would say "could not decode" twice.
+ */
 export function unsupportedFileMessage(file: File): string | undefined {
+  if (file.size === 0) return `“${file.name}” is empty (0 bytes). Choose another photo.`;
   if (file.type.startsWith("image/")) return undefined;
   const what =
     file.type || (file.name.includes(".") ? `.${file.name.split(".").pop()}` : "unknown type");
   return `“${file.name}” is not a supported image (${what}). Use a JPEG, PNG, WebP, AVIF or GIF photo.`;
 }
+
+/**
+ * What onnxruntime says when the bytes are not an ONNX model at all (ERROR_CODE 7,
+ * "protobuf parsing failed", or "Failed to load model"), as opposed to a model that loads and fails.
+ */
+const NOT_ONNX = /protobuf parsing failed|failed to load model|ModelProto/i;
 
 export function describeError(err: unknown): string {
   if (err instanceof DownloadError) return `${err.message} Check your connection and try again.`;
@@ -27,6 +38,8 @@ export function describeError(err: unknown): string {
       case "no-webgpu":
         return `No WebGPU: ${err.message}. Choose WebAssembly or Automatic.`;
       case "engine":
+        if (NOT_ONNX.test(err.message))
+          return "This file is not a valid ONNX model: it could not be read as one. Export the generator to ONNX again, or open another file.";
         return `The model failed to run on ${err.engine === "webgpu" ? "WebGPU" : "WebAssembly"}: ${err.message}`;
       default:
         return `Something went wrong: ${err.message}`;

@@ -127,6 +127,12 @@ async function store(
   }
 }
 
+/** Whether this device holds the file (its content key is cached; it is checked in full when used). */
+export async function isOnDevice(ref: ModelFileRef): Promise<boolean> {
+  const cache = await openCache();
+  return (await cache?.match(cacheKey(ref)).catch(() => undefined)) !== undefined;
+}
+
 /** The cached copy if it reads back whole and matches the manifest; a bad or unreadable one is dropped. */
 async function fromCache(cache: Cache, ref: ModelFileRef): Promise<ArrayBuffer | undefined> {
   try {

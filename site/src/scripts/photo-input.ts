@@ -7,6 +7,17 @@ export function wirePhotoInput(onFile: (file: File) => void): void {
   for (const id of ["photo-file", "photo-camera"]) {
     const input = byId<HTMLInputElement>(id);
     input.addEventListener("change", () => take(input.files?.[0]));
+    // The visually hidden file input holds the focus behind its button-styled
+    // label; browsers open the picker on Space only, and a button opens on Enter too.
+    input.addEventListener("keydown", (e) => {
+      if (e.key !== "Enter" || e.repeat) return;
+      e.preventDefault();
+      try {
+        input.showPicker();
+      } catch {
+        input.click(); // browsers without showPicker on file inputs
+      }
+    });
   }
   drop.addEventListener("dragover", (e) => {
     e.preventDefault();

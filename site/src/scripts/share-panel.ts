@@ -37,6 +37,12 @@ export function wireSharePanel(current: (withInput: boolean) => Shareable | unde
   /** Counts results, so an upload that ends after a new result says whose link it is. */
   let generation = 0;
 
+  /** The status line; a failure looks like the page's other errors and is announced at once. */
+  const setStatus = (text: string, kind: "error" | "info" = "info") => {
+    status.textContent = text;
+    status.classList.toggle("error", kind === "error");
+    status.setAttribute("role", kind === "error" ? "alert" : "status");
+  };
   const enableShare = () => {
     share.disabled = uploading || current(false) === undefined;
   };
@@ -54,7 +60,7 @@ export function wireSharePanel(current: (withInput: boolean) => Shareable | unde
     uploading = true;
     enableShare();
     clearLink();
-    status.textContent = "Uploading…";
+    setStatus("Uploading…");
     result.hidden = false;
     try {
       const { createShare } = await import("../lib/share-client.ts");
@@ -67,10 +73,10 @@ export function wireSharePanel(current: (withInput: boolean) => Shareable | unde
         : "This browser cannot store the key that deletes this share: delete it now if you want it gone before it expires.";
       manage.hidden = false;
       const whose = started === generation ? "" : "This link is for the previous result. ";
-      status.textContent = `${whose}Link ready; it expires ${new Date(created.expiresAt).toLocaleString()}.`;
+      setStatus(`${whose}Link ready; it expires ${new Date(created.expiresAt).toLocaleString()}.`);
       result.hidden = false;
     } catch (err) {
-      status.textContent = `Sharing failed: ${(err as Error).message}`;
+      setStatus(`Sharing failed: ${(err as Error).message}`, "error");
     } finally {
       uploading = false;
       enableShare();
@@ -79,10 +85,10 @@ export function wireSharePanel(current: (withInput: boolean) => Shareable | unde
   byId<HTMLButtonElement>("share-copy").addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(url.value);
-      status.textContent = "Copied to the clipboard.";
+      setStatus("Copied to the clipboard.");
     } catch {
       url.select();
-      status.textContent = "Select the link and copy it (Ctrl+C).";
+      setStatus("Select the link and copy it (Ctrl+C).");
     }
   });
   remove.addEventListener("click", async () => {
@@ -99,7 +105,7 @@ export function wireSharePanel(current: (withInput: boolean) => Shareable | unde
       generation++;
       withInput.checked = false;
       clearLink();
-      status.textContent = "";
+      setStatus("");
       result.hidden = true;
       enableShare();
     },

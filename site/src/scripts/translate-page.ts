@@ -8,6 +8,7 @@ import { type Caps, detectCaps, type EngineChoice, resolveEngine } from "../lib/
 import { downloadNote, renderCards, renderDirections } from "../lib/cards.ts";
 import { byId } from "../lib/dom.ts";
 import { formatBytes, formatMs, formatProgress } from "../lib/format.ts";
+import { lastStyle, rememberStyle } from "../lib/last-style.ts";
 import { findGenerator, loadManifest, settingsFromUrl } from "../lib/manifest.ts";
 import { describeError, unsupportedFileMessage } from "../lib/messages.ts";
 import type { Progress } from "../lib/model-store.ts";
@@ -107,7 +108,11 @@ async function describeCaps(): Promise<void> {
       const entry = state.manifest.models.find((m) => m.id === card.querySelector("input")?.value);
       const generator = entry && findGenerator(entry, state.direction);
       const meta = card.querySelector(".card-meta");
-      if (generator && meta) meta.textContent = downloadNote(generator, engine, caps);
+      if (generator && meta) {
+        void downloadNote(entry.id, generator, engine, caps).then((text) => {
+          meta.textContent = text;
+        });
+      }
     }
   }
 }
@@ -148,6 +153,8 @@ function selectModel(entry: ModelEntry, dir: Direction = state.direction): void 
   state.model = { kind: "manifest", entry, generator };
   selectDirection(direction);
   ui.translate.disabled = !state.photo;
+  // A photo that came first (or before the styles loaded) runs once it has a style.
+  if (state.photo && state.result?.photo !== state.photo) void run();
 }
 
 async function showModels(): Promise<void> {
@@ -162,17 +169,21 @@ async function showModels(): Promise<void> {
       manifest.models,
       (entry) => {
         const g = findGenerator(entry, "AtoB") ?? entry.generators[0];
-        return g ? downloadNote(g, engine, caps) : "";
+        return g ? downloadNote(entry.id, g, engine, caps) : "";
       },
-      (entry) => selectModel(entry),
+      (entry) => {
+        rememberStyle(entry.id);
+        selectModel(entry);
+      },
     );
     ui.modelsStatus.textContent = manifest.models.length
       ? `${manifest.models.length} style${manifest.models.length === 1 ? "" : "s"}${offline ? " (offline copy)" : ""}.`
       : "No styles are published yet. You can still open your own model below.";
     const wanted = settingsFromUrl(new URL(location.href));
-    const entry =
-      manifest.models.find((m) => m.id === wanted.model) ??
-      (manifest.models.length === 1 ? manifest.models[0] : undefined);
+    // The link's style, else the one used last here, else the first: a photo never waits for one.
+    const entry = wanted.model
+      ? manifest.models.find((m) => m.id === wanted.model)
+      : (manifest.models.find((m) => m.id === lastStyle()) ?? manifest.models[0]);
     if (entry) {
       const radio = radios.get(entry.id);
       if (radio) radio.checked = true;

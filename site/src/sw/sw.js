@@ -13,8 +13,9 @@
  * such a page's lazily loaded chunks may still need.
  *
  * Model files are not handled here (the page keeps them in its own checked
- * Cache API store); API calls always go to the network (the page falls back to
- * its cached manifest). Only navigations to the shell's pages are handled: any
+ * Cache API store); the style cards' sample thumbnails (small JPEGs) are, network
+ * first, so cards are not blank offline; API calls always go to the network
+ * (the page falls back to its cached manifest). Only navigations to the shell's pages are handled: any
  * other one (a shared image opened in a tab, /s/<id>, a model file) goes to
  * the network untouched, so nobody's shared photo outlives its deletion here
  * and no large file fills the shell.
@@ -31,6 +32,8 @@ const OWN = /^unpaired-(shell|ort)-/;
 /** Content-addressed (hashed names): a cached copy is always right. */
 const HASHED = /^\/_astro\//;
 const ORT_FILES = `/ort/${ORT_VERSION}/`;
+/** A card thumbnail: a manifest sample in the site's static copy of the models. */
+const SAMPLE = /^\/static\/models\/[^/]+\/sample-[^/]+\.(jpg|png|webp)$/;
 
 /** The pages of the shell: the only navigations this worker answers. */
 const PAGES = ["/", "/share"];
@@ -67,14 +70,17 @@ async function put(cacheName, request, response) {
   }
 }
 
-/** Pages: network first (new deploys show at once), the cached copy when offline. */
-async function page(request, pathname) {
+/**
+ * Pages and thumbnails: network first (new deploys show at once), the cached
+ * copy when offline. `key`: what the copy is stored under.
+ */
+async function networkFirst(request, key) {
   try {
     const response = await fetch(request);
-    await put(SHELL, pathname, response.clone());
+    await put(SHELL, key, response.clone());
     return response;
   } catch (err) {
-    const cached = await caches.match(pathname, { cacheName: SHELL });
+    const cached = await caches.match(key, { cacheName: SHELL });
     if (cached) return cached;
     throw err;
   }
@@ -94,8 +100,9 @@ sw.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== sw.location.origin) return;
   if (request.mode === "navigate") {
-    if (PAGES.includes(url.pathname)) event.respondWith(page(request, url.pathname));
-  } else if (url.pathname.startsWith(ORT_FILES)) event.respondWith(asset(ORT, request));
+    if (PAGES.includes(url.pathname)) event.respondWith(networkFirst(request, url.pathname));
+  } else if (SAMPLE.test(url.pathname)) event.respondWith(networkFirst(request, url.pathname));
+  else if (url.pathname.startsWith(ORT_FILES)) event.respondWith(asset(ORT, request));
   else if (HASHED.test(url.pathname) || url.pathname === ICON)
     event.respondWith(asset(SHELL, request));
 });
