@@ -7,6 +7,7 @@
 import { randomInt } from "node:crypto";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { DISCRIMINATORS, GENERATORS } from "./networks/index.ts";
+import { NORMS } from "./networks/spec.ts";
 import type { BackendChoice } from "./runtime/backend.ts";
 
 interface Def<T> {
@@ -118,6 +119,11 @@ export const TRAIN_OPTIONS = {
     "discriminator architecture (basic: 70x70 PatchGAN; n_layers: use --n_layers_D)",
   ),
   n_layers_D: int(3, "discriminator conv layers when --netD n_layers", 1),
+  norm: choice(
+    NORMS,
+    "instance",
+    "normalisation after each inner conv; batch: batch statistics with a learned scale and shift (at test time the image's own statistics)",
+  ),
   init_gain: float(0.02, "std of the normal(0, init_gain) weight init"),
   serial_batches: flag("take B images in order instead of a random B for each A"),
   prefetch: int(4, "images decoded ahead of the training step (the reference's --num_threads)", 1),
@@ -287,6 +293,7 @@ export const FIXED_ON_RESUME = {
   netG: "it fixes tensor shapes",
   netD: "it fixes tensor shapes",
   n_layers_D: "it fixes tensor shapes",
+  norm: "it fixes tensor shapes",
   direction: "it says which domain is which",
   epoch_count:
     "a resumed run goes on from the epoch and iteration saved in the checkpoint (choose the checkpoint with --epoch)",

@@ -17,28 +17,50 @@ export interface TensorSpec {
   layout?: "contiguous" | "transposed" | "offset";
 }
 
-/** [key, shape] of the reference ResNet generator with `n` blocks. */
-export function referenceShapes(ngf: number, n: number): [string, number[]][] {
-  const conv = (i: number | string, out: number, inp: number, k: number): [string, number[]][] => [
-    [`model.${i}.weight`, [out, inp, k, k]],
-    [`model.${i}.bias`, [out]],
-  ];
+/**
+ * [key, shape] of the reference ResNet generator with `n` blocks and `norm`:
+ * convs before a norm have a bias only with instance norm (use_bias); a batch
+ * norm has a scale and shift (its running statistics: normStatsKeys).
+ */
+export function referenceShapes(
+  ngf: number,
+  n: number,
+  norm: "instance" | "batch" | "none" = "instance",
+): [string, number[]][] {
+  const bias = (i: number | string, out: number, last = false): [string, number[]][] =>
+    last || norm === "instance" ? [[`model.${i}.bias`, [out]]] : [];
+  const conv = (i: number | string, out: number, inp: number, k: number, last = false) =>
+    [[`model.${i}.weight`, [out, inp, k, k]], ...bias(i, out, last)] as [string, number[]][];
   const convT = (i: number, inp: number, out: number): [string, number[]][] => [
     [`model.${i}.weight`, [inp, out, 3, 3]],
-    [`model.${i}.bias`, [out]],
+    ...bias(i, out),
   ];
+  const bn = (i: number | string, c: number): [string, number[]][] =>
+    norm === "batch"
+      ? [
+          [`model.${i}.weight`, [c]],
+          [`model.${i}.bias`, [c]],
+        ]
+      : [];
   const blocks = Array.from({ length: n }, (_, b) => [
     ...conv(`${10 + b}.conv_block.1`, 4 * ngf, 4 * ngf, 3),
+    ...bn(`${10 + b}.conv_block.2`, 4 * ngf),
     ...conv(`${10 + b}.conv_block.5`, 4 * ngf, 4 * ngf, 3),
+    ...bn(`${10 + b}.conv_block.6`, 4 * ngf),
   ]).flat();
   return [
     ...conv(1, ngf, 3, 7),
+    ...bn(2, ngf),
     ...conv(4, 2 * ngf, ngf, 3),
+    ...bn(5, 2 * ngf),
     ...conv(7, 4 * ngf, 2 * ngf, 3),
+    ...bn(8, 4 * ngf),
     ...blocks,
     ...convT(10 + n, 4 * ngf, 2 * ngf),
+    ...bn(11 + n, 2 * ngf),
     ...convT(13 + n, 2 * ngf, ngf),
-    ...conv(17 + n, 3, ngf, 7),
+    ...bn(14 + n, ngf),
+    ...conv(17 + n, 3, ngf, 7, true),
   ];
 }
 

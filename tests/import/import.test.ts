@@ -186,7 +186,7 @@ describe("npm run import", () => {
     ]);
     expect(ok.err).not.toMatch(/error/i);
     expect(ok.code).toBe(0);
-    expect(ok.out).toMatch(/resnet_6blocks, ngf 2 -> AtoB/);
+    expect(ok.out).toMatch(/resnet_6blocks, ngf 2, instance norm -> AtoB/);
     const entry = parseManifest(
       JSON.parse(readFileSync(path.join(dir, "out/manifest.json"), "utf8")),
     ).models[0];

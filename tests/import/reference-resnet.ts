@@ -5,6 +5,7 @@
  * Tensors are [C, H, W] (batch 1).
  */
 type W = ReadonlyMap<string, { shape: number[]; data: Float32Array }>;
+type Norm = "instance" | "batch" | "none";
 
 interface T {
   c: number;
@@ -32,10 +33,14 @@ function param(ws: W, name: string) {
   return p;
 }
 
+/** A conv's bias; convs before a batch norm or none have none (zeros). */
+const biasOf = (ws: W, name: string, n: number) =>
+  ws.get(`${name}.bias`)?.data ?? new Float32Array(n);
+
 /** Conv2d, weight [out, in, k, k], zero padding `pad`. */
 function conv(x: T, ws: W, name: string, stride: number, pad: number): T {
   const { shape, data: wt } = param(ws, `${name}.weight`);
-  const bias = param(ws, `${name}.bias`).data;
+  const bias = biasOf(ws, name, shape[0] as number);
   const [co, ci, k] = shape as [number, number, number];
   const h = Math.floor((x.h + 2 * pad - k) / stride) + 1;
   const w = Math.floor((x.w + 2 * pad - k) / stride) + 1;
@@ -60,7 +65,7 @@ function conv(x: T, ws: W, name: string, stride: number, pad: number): T {
 /** ConvTranspose2d, weight [in, out, k, k]: scatter every input pixel. */
 function convTranspose(x: T, ws: W, name: string, stride: number, pad: number, outPad: number): T {
   const { shape, data: wt } = param(ws, `${name}.weight`);
-  const bias = param(ws, `${name}.bias`).data;
+  const bias = biasOf(ws, name, shape[1] as number);
   const [ci, co, k] = shape as [number, number, number];
   const h = (x.h - 1) * stride - 2 * pad + k + outPad;
   const w = (x.w - 1) * stride - 2 * pad + k + outPad;
@@ -97,6 +102,26 @@ function instanceNorm(x: T): T {
   return { ...x, d };
 }
 
+/**
+ * The norm at state-dict prefix `name`. Batch norm at test time in the
+ * reference's test.py (no --eval: train mode) uses the batch's statistics,
+ * for one image its own per-channel ones, then the learned scale and shift.
+ */
+function norm(x: T, ws: W, name: string, kind: Norm): T {
+  if (kind === "none") return x;
+  const y = instanceNorm(x);
+  if (kind === "instance") return y;
+  const scale = param(ws, `${name}.weight`).data;
+  const shift = param(ws, `${name}.bias`).data;
+  const n = x.h * x.w;
+  return {
+    ...y,
+    d: y.d.map(
+      (v, j) => v * (scale[Math.floor(j / n)] as number) + (shift[Math.floor(j / n)] as number),
+    ),
+  };
+}
+
 const map = (x: T, f: (v: number) => number): T => ({ ...x, d: x.d.map(f) });
 const relu = (x: T) => map(x, (v) => Math.max(0, v));
 
@@ -107,20 +132,22 @@ export function referenceResnet(
   image: Float32Array,
   h: number,
   w: number,
+  kind: Norm = "instance",
 ): Float64Array {
+  const n = (t: T, name: string) => norm(t, ws, name, kind);
   let x: T = { c: 3, h, w, d: Float64Array.from(image) };
-  x = relu(instanceNorm(conv(reflectPad(x, 3), ws, "model.1", 1, 0)));
-  x = relu(instanceNorm(conv(x, ws, "model.4", 2, 1)));
-  x = relu(instanceNorm(conv(x, ws, "model.7", 2, 1)));
+  x = relu(n(conv(reflectPad(x, 3), ws, "model.1", 1, 0), "model.2"));
+  x = relu(n(conv(x, ws, "model.4", 2, 1), "model.5"));
+  x = relu(n(conv(x, ws, "model.7", 2, 1), "model.8"));
   for (let b = 0; b < nBlocks; b++) {
     const name = `model.${10 + b}.conv_block`;
-    let y = relu(instanceNorm(conv(reflectPad(x, 1), ws, `${name}.1`, 1, 0)));
-    y = instanceNorm(conv(reflectPad(y, 1), ws, `${name}.5`, 1, 0));
+    let y = relu(n(conv(reflectPad(x, 1), ws, `${name}.1`, 1, 0), `${name}.2`));
+    y = n(conv(reflectPad(y, 1), ws, `${name}.5`, 1, 0), `${name}.6`);
     const sum = x.d.map((v, i) => v + (y.d[i] as number));
     x = { ...x, d: sum };
   }
-  x = relu(instanceNorm(convTranspose(x, ws, `model.${10 + nBlocks}`, 2, 1, 1)));
-  x = relu(instanceNorm(convTranspose(x, ws, `model.${13 + nBlocks}`, 2, 1, 1)));
+  x = relu(n(convTranspose(x, ws, `model.${10 + nBlocks}`, 2, 1, 1), `model.${11 + nBlocks}`));
+  x = relu(n(convTranspose(x, ws, `model.${13 + nBlocks}`, 2, 1, 1), `model.${14 + nBlocks}`));
   x = conv(reflectPad(x, 3), ws, `model.${17 + nBlocks}`, 1, 0);
   return x.d.map(Math.tanh);
 }

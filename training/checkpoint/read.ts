@@ -142,7 +142,8 @@ export async function loadGeneratorsFromCheckpoint(
 ): Promise<Map<GeneratorName, LoadedGenerator>> {
   const ckpt = await readCheckpoint(checkpointFile(dir, epoch));
   const { options, meta } = ckpt.state;
-  const spec = buildGenerator(options.netG, { ngf: options.ngf });
+  // Checkpoints from before --norm hold no norm option: they read as instance, what they trained with.
+  const spec = buildGenerator(options.netG, { ngf: options.ngf, norm: options.norm });
   const out = new Map<GeneratorName, LoadedGenerator>();
   for (const net of new Set(pick(options))) {
     const weights = await readNet(ckpt, net);

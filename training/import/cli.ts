@@ -43,9 +43,11 @@ async function importFiles(
     const direction = directions[i] ?? "AtoB";
     if (g.dropped.length > 0)
       console.log(
-        `${file}: dropped ${g.dropped.length} instance-norm statistics entries (as the reference does)`,
+        g.norm === "batch"
+          ? `${file}: dropped ${g.dropped.length} batch-norm running statistics entries (a generator normalises with each image's own statistics, as the reference's test.py without --eval)`
+          : `${file}: dropped ${g.dropped.length} instance-norm statistics entries (as the reference does)`,
       );
-    console.log(`${file}: ${g.netG}, ngf ${g.ngf} -> ${direction}`);
+    console.log(`${file}: ${g.netG}, ngf ${g.ngf}, ${g.norm} norm -> ${direction}`);
     generators.push({ direction, netG: g.netG, ngf: g.ngf, spec: g.spec, weights: g.weights });
     sources.push(`${path.basename(file)} (sha256 ${sha})`);
   }

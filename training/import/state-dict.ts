@@ -2,20 +2,25 @@
  * A reference CycleGAN generator state dict -> our ResNet spec + weights.
  * The architecture is read off the keys and shapes: the number of
  * `model.N.conv_block` entries gives 6 or 9 blocks, `model.1.weight`
- * [ngf, 3, 7, 7] gives ngf. Instance-norm running statistics that old
- * PyTorch versions saved are dropped, as the reference does on load.
+ * [ngf, 3, 7, 7] gives ngf, and the first conv's bias the norm (--norm): the
+ * reference keeps conv biases only with instance norm; without one,
+ * `model.2.weight` (a batch norm's scale) means batch norm, else none. Running statistics are dropped: those of
+ * instance norm that old PyTorch versions saved, as the reference does on
+ * load, and batch norm's, since at test time a generator normalises with each
+ * image's own statistics (the reference's test.py without --eval).
  * Anything else that does not fit is an error naming the keys and shapes.
  */
 import { buildGenerator, GENERATORS } from "../networks/index.ts";
-import { type NetworkSpec, paramShapes } from "../networks/spec.ts";
+import { type NetworkSpec, type Norm, paramShapes } from "../networks/spec.ts";
 import type { StoredTensor } from "./tensors.ts";
 
 export interface ImportedGenerator {
   netG: string;
   ngf: number;
+  norm: Norm;
   spec: NetworkSpec;
   weights: Map<string, { shape: number[]; data: Float32Array }>;
-  /** Keys ignored on purpose (instance-norm statistics). */
+  /** Keys ignored on purpose (norm running statistics). */
   dropped: string[];
 }
 
@@ -64,7 +69,12 @@ export function generatorFromStateDict(
     throw new Error(
       `${label}: model.1.weight [${first.shape}] gives ngf ${ngf}, outside 1..${MAX_NGF}: not a reference generator`,
     );
-  const spec = buildGenerator(netG, { ngf });
+  const norm: Norm = tensors.has("model.1.bias")
+    ? "instance"
+    : tensors.has("model.2.weight")
+      ? "batch"
+      : "none";
+  const spec = buildGenerator(netG, { ngf, norm });
 
   const expected = paramShapes(spec);
   const known = new Set(expected.map((p) => p.name));
@@ -79,7 +89,7 @@ export function generatorFromStateDict(
     if (!known.has(k)) problems.push(`unexpected key ${k} [${t.shape}]`);
   if (problems.length > 0) {
     throw new Error(
-      `${label} does not fit ${netG} with ngf ${ngf} (the reference generator: instance norm, ` +
+      `${label} does not fit ${netG} with ngf ${ngf} and ${norm} norm (the reference generator, ` +
         `3 channels in and out):\n  ${list(problems)}`,
     );
   }
@@ -89,7 +99,7 @@ export function generatorFromStateDict(
       { shape: p.shape, data: floats(tensors.get(p.name) as StoredTensor, p.name, label) },
     ]),
   );
-  return { netG, ngf, spec, weights, dropped };
+  return { netG, ngf, norm, spec, weights, dropped };
 }
 
 /** A tensor's weights; reading them is where a short storage shows, so errors name the key. */

@@ -38,6 +38,7 @@ export type ModelOptions = Pick<
   | "netD"
   | "ndf"
   | "n_layers_D"
+  | "norm"
   | "init_gain"
   | "gan_mode"
   | "pool_size"
@@ -89,8 +90,8 @@ export class CycleGAN {
   constructor(o: ModelOptions, ops: Ops) {
     this.o = o;
     this.ops = ops;
-    const g = buildGenerator(o.netG, { ngf: o.ngf });
-    const d = buildDiscriminator(o.netD, { ndf: o.ndf, nLayersD: o.n_layers_D });
+    const g = buildGenerator(o.netG, { ngf: o.ngf, norm: o.norm });
+    const d = buildDiscriminator(o.netD, { ndf: o.ndf, nLayersD: o.n_layers_D, norm: o.norm });
     this.specs = { G_A: g, G_B: g, D_A: d, D_B: d };
     const init = Rng.derive(o.seed, "init");
     const id = instances++;

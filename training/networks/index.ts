@@ -1,17 +1,20 @@
 /** The registry of architectures, by the reference's option names (`--netG`, `--netD`). */
 import { patchGanDiscriminator } from "./patchgan.ts";
 import { resnetGenerator } from "./resnet.ts";
-import type { NetworkSpec } from "./spec.ts";
+import type { NetworkSpec, Norm } from "./spec.ts";
 import { unetGenerator } from "./unet.ts";
 
 export type GeneratorFactory = (o: {
   ngf: number;
+  /** The reference's --norm (default instance). */
+  norm?: Norm;
   inChannels?: number;
   outChannels?: number;
 }) => NetworkSpec;
 export type DiscriminatorFactory = (o: {
   ndf: number;
   nLayersD: number;
+  norm?: Norm;
   inChannels?: number;
 }) => NetworkSpec;
 
@@ -23,9 +26,8 @@ export const GENERATORS = {
 } satisfies Record<string, GeneratorFactory>;
 
 export const DISCRIMINATORS = {
-  basic: (o) => patchGanDiscriminator({ ndf: o.ndf, nLayers: 3, inChannels: o.inChannels }),
-  n_layers: (o) =>
-    patchGanDiscriminator({ ndf: o.ndf, nLayers: o.nLayersD, inChannels: o.inChannels }),
+  basic: (o) => patchGanDiscriminator({ ...o, nLayers: 3 }),
+  n_layers: (o) => patchGanDiscriminator({ ...o, nLayers: o.nLayersD }),
 } satisfies Record<string, DiscriminatorFactory>;
 
 export type NetG = keyof typeof GENERATORS;

@@ -3,40 +3,46 @@
  * c7s1-ngf, d2ngf, d4ngf, R4ngf x nBlocks, u2ngf, ungf, c7s1-3, tanh.
  * Layer indices match the reference's nn.Sequential so state-dict keys line up.
  */
-import { type Layer, type NetworkSpec, SequentialNames } from "./spec.ts";
+import {
+  convBias,
+  type Layer,
+  type NetworkSpec,
+  type Norm,
+  normLayer,
+  SequentialNames,
+} from "./spec.ts";
 
 export interface ResnetOptions {
   ngf: number;
   nBlocks: number;
+  norm?: Norm;
   inChannels?: number;
   outChannels?: number;
 }
 
-const EPS = 1e-5;
-
 export function resnetGenerator({
   ngf,
   nBlocks,
+  norm = "instance",
   inChannels = 3,
   outChannels = 3,
 }: ResnetOptions): NetworkSpec {
   const names = new SequentialNames("model");
   const layers: Layer[] = [];
-  const norm = (): Layer => {
-    names.skip();
-    return { op: "instanceNorm", epsilon: EPS };
-  };
+  const useBias = convBias(norm);
+  const feedsNorm = norm !== "none";
   const relu = (): Layer => {
     names.skip();
     return { op: "relu" };
   };
+  /** A conv followed by the norm, or (`last`) the output conv, which keeps its bias. */
   const conv = (
     inC: number,
     outC: number,
     kernel: number,
     stride: number,
     padding: number,
-    feedsNorm: boolean,
+    last = false,
   ): Layer => ({
     op: "conv",
     name: names.next(),
@@ -45,15 +51,20 @@ export function resnetGenerator({
     kernel,
     stride,
     padding,
-    bias: true,
-    feedsNorm,
+    bias: last || useBias,
+    feedsNorm: !last && feedsNorm,
   });
+  const convNormRelu = (inC: number, outC: number, kernel: number, stride: number, pad: number) => [
+    conv(inC, outC, kernel, stride, pad),
+    ...normLayer(norm, names.next(), outC),
+    relu(),
+  ];
 
   names.skip(); // ReflectionPad2d(3)
-  layers.push({ op: "reflectPad", pad: 3 }, conv(inChannels, ngf, 7, 1, 0, true), norm(), relu());
+  layers.push({ op: "reflectPad", pad: 3 }, ...convNormRelu(inChannels, ngf, 7, 1, 0));
   for (let i = 0; i < 2; i++) {
     const mult = 2 ** i;
-    layers.push(conv(ngf * mult, ngf * mult * 2, 3, 2, 1, true), norm(), relu());
+    layers.push(...convNormRelu(ngf * mult, ngf * mult * 2, 3, 2, 1));
   }
   const width = ngf * 4;
   for (let b = 0; b < nBlocks; b++) {
@@ -66,15 +77,14 @@ export function resnetGenerator({
       kernel: 3,
       stride: 1,
       padding: 0,
-      bias: true,
-      feedsNorm: true,
+      bias: useBias,
+      feedsNorm,
     });
     block.skip(); // pad
     const body: Layer[] = [{ op: "reflectPad", pad: 1 }, blockConv()];
-    block.skip(2); // norm, relu
-    body.push({ op: "instanceNorm", epsilon: EPS }, { op: "relu" });
-    block.skip(); // pad
-    body.push({ op: "reflectPad", pad: 1 }, blockConv(), { op: "instanceNorm", epsilon: EPS });
+    body.push(...normLayer(norm, block.next(), width), { op: "relu" });
+    block.skip(2); // relu, pad
+    body.push({ op: "reflectPad", pad: 1 }, blockConv(), ...normLayer(norm, block.next(), width));
     layers.push({ op: "residual", body });
   }
   for (let i = 0; i < 2; i++) {
@@ -89,14 +99,14 @@ export function resnetGenerator({
         stride: 2,
         padding: 1,
         outputPadding: 1,
-        bias: true,
-        feedsNorm: true,
+        bias: useBias,
+        feedsNorm,
       },
-      norm(),
+      ...normLayer(norm, names.next(), (ngf * mult) / 2),
       relu(),
     );
   }
   names.skip(); // ReflectionPad2d(3)
-  layers.push({ op: "reflectPad", pad: 3 }, conv(ngf, outChannels, 7, 1, 0, false), { op: "tanh" });
+  layers.push({ op: "reflectPad", pad: 3 }, conv(ngf, outChannels, 7, 1, 0, true), { op: "tanh" });
   return { kind: `resnet_${nBlocks}blocks`, inChannels, outChannels, layers, sizeMultiple: 4 };
 }

@@ -24,6 +24,10 @@ export interface ConvLayer {
   feedsNorm: boolean;
 }
 
+/** The reference's --norm: the layer after each inner conv. */
+export const NORMS = ["instance", "batch", "none"] as const;
+export type Norm = (typeof NORMS)[number];
+
 export interface ConvTransposeLayer {
   op: "convTranspose";
   name: string;
@@ -41,8 +45,15 @@ export type Layer =
   | ConvLayer
   | ConvTransposeLayer
   | { op: "reflectPad"; pad: number }
-  /** Instance norm without affine parameters or running statistics (the reference's choice). */
+  /** Instance norm without affine parameters or running statistics (the reference's default). */
   | { op: "instanceNorm"; epsilon: number }
+  /**
+   * Batch norm (--norm batch) with its learned per-channel scale and shift
+   * (`${name}.weight`, `${name}.bias`): statistics over the batch and the
+   * image. At test time that is the image's own statistics, as the reference's
+   * test.py without --eval; running statistics are therefore not kept.
+   */
+  | { op: "batchNorm"; name: string; channels: number; epsilon: number }
   | { op: "relu" }
   | { op: "leakyRelu"; alpha: number }
   | { op: "tanh" }
@@ -64,6 +75,8 @@ export interface NetworkSpec {
 export interface ParamShape {
   name: string;
   shape: number[];
+  /** The reference's init_weights: conv weights normal(0, gain), norm scales normal(1, gain), the rest 0. */
+  init: "weight" | "scale" | "zero";
 }
 
 /** Every trainable tensor in walk order, with its PyTorch/ONNX layout shape. */
@@ -75,14 +88,19 @@ export function paramShapes(spec: NetworkSpec): ParamShape[] {
         out.push({
           name: `${l.name}.weight`,
           shape: [l.outChannels, l.inChannels, l.kernel, l.kernel],
+          init: "weight",
         });
-        if (l.bias) out.push({ name: `${l.name}.bias`, shape: [l.outChannels] });
+        if (l.bias) out.push({ name: `${l.name}.bias`, shape: [l.outChannels], init: "zero" });
       } else if (l.op === "convTranspose") {
         out.push({
           name: `${l.name}.weight`,
           shape: [l.inChannels, l.outChannels, l.kernel, l.kernel],
+          init: "weight",
         });
-        if (l.bias) out.push({ name: `${l.name}.bias`, shape: [l.outChannels] });
+        if (l.bias) out.push({ name: `${l.name}.bias`, shape: [l.outChannels], init: "zero" });
+      } else if (l.op === "batchNorm") {
+        out.push({ name: `${l.name}.weight`, shape: [l.channels], init: "scale" });
+        out.push({ name: `${l.name}.bias`, shape: [l.channels], init: "zero" });
       } else if (l.op === "residual" || l.op === "concatSkip") {
         walk(l.body);
       }
@@ -93,7 +111,7 @@ export function paramShapes(spec: NetworkSpec): ParamShape[] {
 }
 
 /**
- * Channels of every instance norm in walk order: the layout of the
+ * Channels of every norm (instance or batch) in walk order: the layout of the
  * normalisation statistics an exported generator reports and accepts
  * (models/norm-stats.ts), C means then C variances per norm.
  */
@@ -102,7 +120,7 @@ export function normChannels(spec: NetworkSpec): number[] {
   const walk = (layers: Layer[], c: number): number => {
     for (const l of layers) {
       if (l.op === "conv" || l.op === "convTranspose") c = l.outChannels;
-      else if (l.op === "instanceNorm") out.push(c);
+      else if (l.op === "instanceNorm" || l.op === "batchNorm") out.push(c);
       else if (l.op === "residual") walk(l.body, c);
       else if (l.op === "concatSkip") c += walk(l.body, c);
     }
@@ -161,6 +179,23 @@ export function countMacs(spec: NetworkSpec, height: number, width: number): num
   walk(spec.layers, height, width, spec.inChannels);
   return total;
 }
+
+/**
+ * The norm layer after an inner conv (the reference's get_norm_layer) at
+ * state-dict prefix `name`; --norm none (nn.Identity) still takes its index.
+ */
+export function normLayer(norm: Norm, name: string, channels: number): Layer[] {
+  if (norm === "instance") return [{ op: "instanceNorm", epsilon: 1e-5 }];
+  if (norm === "batch") return [{ op: "batchNorm", name, channels, epsilon: 1e-5 }];
+  return [];
+}
+
+/**
+ * Whether a conv that feeds a norm has a bias: the reference's use_bias is
+ * true only for instance norm (batch norm's shift replaces it; with --norm
+ * none the reference leaves those convs without one too).
+ */
+export const convBias = (norm: Norm): boolean => norm === "instance";
 
 /** Sequential-index naming like the reference's nn.Sequential: every layer takes an index. */
 export class SequentialNames {

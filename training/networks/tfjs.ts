@@ -19,9 +19,10 @@ function tfjsShape(torchShape: number[]): number[] {
 }
 
 /**
- * Fresh parameters: weights ~ normal(0, initGain) as in the reference's
- * `init_weights(..., 'normal', 0.02)`, biases 0. `randn` supplies standard
- * normal samples so the caller owns (and can checkpoint) the random state.
+ * Fresh parameters as the reference's `init_weights(..., 'normal', 0.02)`:
+ * conv weights ~ normal(0, initGain), batch-norm scales ~ normal(1, initGain),
+ * biases and shifts 0. `randn` supplies standard normal samples so the caller
+ * owns (and can checkpoint) the random state.
  */
 export function initParams(
   spec: NetworkSpec,
@@ -34,7 +35,8 @@ export function initParams(
     const shape = tfjsShape(p.shape);
     const size = shape.reduce((a, b) => a * b, 1);
     const values = new Float32Array(size);
-    if (p.name.endsWith(".weight")) for (let i = 0; i < size; i++) values[i] = randn() * initGain;
+    const centre = p.init === "scale" ? 1 : 0;
+    if (p.init !== "zero") for (let i = 0; i < size; i++) values[i] = centre + randn() * initGain;
     const initial = tf.tensor(values, shape);
     params.set(p.name, tf.variable(initial, true, `${prefix}${p.name}`));
     initial.dispose(); // the variable holds its own copy
@@ -98,6 +100,8 @@ export interface Ops {
     outputPadding: number,
   ): tf.Tensor4D;
   instanceNorm(x: tf.Tensor4D, epsilon: number): tf.Tensor4D;
+  /** (x - mean) / sqrt(var + eps) per channel over the batch and the image (biased variance). */
+  batchNorm(x: tf.Tensor4D, epsilon: number): tf.Tensor4D;
 }
 
 /**
@@ -133,6 +137,10 @@ export const referenceOps: Ops = {
   },
   instanceNorm: (x, epsilon) => {
     const { mean, variance } = tf.moments(x, [1, 2], true);
+    return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon)));
+  },
+  batchNorm: (x, epsilon) => {
+    const { mean, variance } = tf.moments(x, [0, 1, 2], true);
     return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon)));
   },
 };
@@ -176,6 +184,12 @@ function run(layers: Layer[], x: tf.Tensor4D, params: Params, ops: Ops): tf.Tens
       case "instanceNorm":
         x = ops.instanceNorm(x, l.epsilon);
         break;
+      case "batchNorm": {
+        const scale = param(params, `${l.name}.weight`);
+        const shift = param(params, `${l.name}.bias`);
+        x = tf.add(tf.mul(ops.batchNorm(x, l.epsilon), scale), shift);
+        break;
+      }
       case "relu":
         x = tf.relu(x);
         break;

@@ -1,8 +1,9 @@
 /**
  * The reference's U-Net generator (`unet_128`: 7 downsamplings, `unet_256`: 8),
  * built from UnetSkipConnectionBlocks: 4x4 stride-2 convs down, 4x4 stride-2
- * transposed convs up, LeakyReLU 0.2 down, ReLU up, instance norm (no affine)
- * except on the outermost down conv and the innermost down conv, tanh out.
+ * transposed convs up, LeakyReLU 0.2 down, ReLU up, the norm (--norm) except
+ * on the outermost down conv and the innermost down conv, tanh out. Every conv
+ * but the outermost up conv follows the reference's use_bias (instance norm only).
  * Without dropout (CycleGAN's default --no_dropout).
  *
  * Faithful to one quirk of the reference: each block's down LeakyReLU is
@@ -12,17 +13,17 @@
  * model.model.<i> is the outermost block's Sequential, model.model.1.model.<i>
  * the next block's, and so on.
  */
-import type { Layer, NetworkSpec } from "./spec.ts";
+import { convBias, type Layer, type NetworkSpec, type Norm, normLayer } from "./spec.ts";
 
 export interface UnetOptions {
   ngf: number;
   /** 7 for unet_128, 8 for unet_256: the input side must be a multiple of 2^numDowns. */
   numDowns: number;
+  norm?: Norm;
   inChannels?: number;
   outChannels?: number;
 }
 
-const EPS = 1e-5;
 const SLOPE = 0.2;
 
 interface Block {
@@ -30,7 +31,7 @@ interface Block {
   inner: number;
 }
 
-const down = (name: string, inC: number, outC: number, feedsNorm: boolean): Layer => ({
+const down = (name: string, inC: number, outC: number, norm: Norm, feedsNorm: boolean): Layer => ({
   op: "conv",
   name,
   inChannels: inC,
@@ -38,11 +39,12 @@ const down = (name: string, inC: number, outC: number, feedsNorm: boolean): Laye
   kernel: 4,
   stride: 2,
   padding: 1,
-  bias: true,
-  feedsNorm,
+  bias: convBias(norm),
+  feedsNorm: feedsNorm && norm !== "none",
 });
 
-const up = (name: string, inC: number, outC: number, feedsNorm: boolean): Layer => ({
+/** Up convs feed a norm, except the outermost, which keeps its bias. */
+const up = (name: string, inC: number, outC: number, norm: Norm, outermost = false): Layer => ({
   op: "convTranspose",
   name,
   inChannels: inC,
@@ -51,8 +53,8 @@ const up = (name: string, inC: number, outC: number, feedsNorm: boolean): Layer 
   stride: 2,
   padding: 1,
   outputPadding: 0,
-  bias: true,
-  feedsNorm,
+  bias: outermost || convBias(norm),
+  feedsNorm: !outermost && norm !== "none",
 });
 
 /**
@@ -60,38 +62,38 @@ const up = (name: string, inC: number, outC: number, feedsNorm: boolean): Layer 
  * innermost: conv, ReLU, convT, norm; others: conv, norm, [child], ReLU, convT, norm.
  * `prefix` is the block's Sequential, e.g. "model.model.1.model".
  */
-function blockBody(blocks: Block[], depth: number, prefix: string): Layer[] {
+function blockBody(blocks: Block[], depth: number, prefix: string, norm: Norm): Layer[] {
   const b = blocks[depth] as Block;
-  const norm: Layer = { op: "instanceNorm", epsilon: EPS };
   if (depth === blocks.length - 1) {
     return [
-      down(`${prefix}.1`, b.outer, b.inner, false),
+      down(`${prefix}.1`, b.outer, b.inner, norm, false),
       { op: "relu" },
-      up(`${prefix}.3`, b.inner, b.outer, true),
-      norm,
+      up(`${prefix}.3`, b.inner, b.outer, norm),
+      ...normLayer(norm, `${prefix}.4`, b.outer),
     ];
   }
   return [
-    down(`${prefix}.1`, b.outer, b.inner, true),
-    norm,
-    ...skip(blocks, depth + 1, `${prefix}.3.model`),
+    down(`${prefix}.1`, b.outer, b.inner, norm, true),
+    ...normLayer(norm, `${prefix}.2`, b.inner),
+    ...skip(blocks, depth + 1, `${prefix}.3.model`, norm),
     { op: "relu" },
-    up(`${prefix}.5`, b.inner * 2, b.outer, true),
-    norm,
+    up(`${prefix}.5`, b.inner * 2, b.outer, norm),
+    ...normLayer(norm, `${prefix}.6`, b.outer),
   ];
 }
 
 /** A child block as its parent sees it: LeakyReLU, then concat([x, body(x)]). */
-function skip(blocks: Block[], depth: number, prefix: string): Layer[] {
+function skip(blocks: Block[], depth: number, prefix: string, norm: Norm): Layer[] {
   return [
     { op: "leakyRelu", alpha: SLOPE },
-    { op: "concatSkip", body: blockBody(blocks, depth, prefix) },
+    { op: "concatSkip", body: blockBody(blocks, depth, prefix, norm) },
   ];
 }
 
 export function unetGenerator({
   ngf,
   numDowns,
+  norm = "instance",
   inChannels = 3,
   outChannels = 3,
 }: UnetOptions): NetworkSpec {
@@ -104,10 +106,10 @@ export function unetGenerator({
     ...Array.from({ length: numDowns - 4 }, () => ({ outer: ngf * 8, inner: ngf * 8 })),
   ];
   const layers: Layer[] = [
-    down("model.model.0", inChannels, ngf, false),
-    ...skip(blocks, 0, "model.model.1.model"),
+    down("model.model.0", inChannels, ngf, norm, false),
+    ...skip(blocks, 0, "model.model.1.model", norm),
     { op: "relu" },
-    up("model.model.3", ngf * 2, outChannels, false),
+    up("model.model.3", ngf * 2, outChannels, norm, true),
     { op: "tanh" },
   ];
   return {
