@@ -8,26 +8,13 @@ import { describe, expect, it } from "vitest";
 import { ApiError } from "../../worker/src/errors.ts";
 import { ManifestStore } from "../../worker/src/manifest.ts";
 import { fakeSeed } from "./fixtures.ts";
+import { MemoryBucket } from "./memory-env.ts";
 
-class MemoryBucket {
-  text: string | undefined;
-  etag = 0;
-  gets: { etagDoesNotMatch?: string }[] = [];
-  set(text: string | undefined) {
-    this.text = text;
-    this.etag++;
-  }
-  async get(_key: string, options: { onlyIf?: { etagDoesNotMatch?: string } } = {}) {
-    this.gets.push(options.onlyIf ?? {});
-    if (this.text === undefined) return null;
-    const etag = String(this.etag);
-    if (options.onlyIf?.etagDoesNotMatch === etag) return { etag };
-    const text = this.text;
-    return { etag, body: null, text: async () => text };
-  }
-  asR2() {
-    return this as unknown as R2Bucket;
-  }
+/** The bucket with the manifest stored as `text` (none for undefined), and its R2 etag. */
+async function store(bucket: MemoryBucket, text: string | undefined): Promise<string> {
+  if (text === undefined) await bucket.delete("manifest.json");
+  else await bucket.put("manifest.json", text);
+  return (await bucket.head("manifest.json"))?.etag ?? "";
 }
 
 const one = fakeSeed([{ id: "one", sizes: { int8: 10 } }]).manifest;
@@ -36,34 +23,34 @@ const two = fakeSeed([{ id: "two", sizes: { int8: 10 } }]).manifest;
 describe("ManifestStore", () => {
   it("serves the cached copy within the TTL, then revalidates on the ETag", async () => {
     const bucket = new MemoryBucket();
-    bucket.set(JSON.stringify(one));
-    const store = new ManifestStore();
-    const first = await store.get(bucket.asR2(), 1000, 0);
+    const etag = await store(bucket, JSON.stringify(one));
+    const manifests = new ManifestStore();
+    const first = await manifests.get(bucket.asR2(), 1000, 0);
     expect(first).toEqual(one);
-    expect(await store.get(bucket.asR2(), 1000, 999)).toBe(first);
+    expect(await manifests.get(bucket.asR2(), 1000, 999)).toBe(first);
     expect(bucket.gets).toEqual([{}]);
 
-    expect(await store.get(bucket.asR2(), 1000, 1000)).toBe(first); // unchanged: same object
-    expect(bucket.gets[1]).toEqual({ etagDoesNotMatch: "1" });
+    expect(await manifests.get(bucket.asR2(), 1000, 1000)).toBe(first); // unchanged: same object
+    expect(bucket.gets[1]).toEqual({ onlyIf: { etagDoesNotMatch: etag } });
 
-    bucket.set(JSON.stringify(two));
-    expect(await store.get(bucket.asR2(), 1000, 1500)).toBe(first); // still within the TTL
-    expect(await store.get(bucket.asR2(), 1000, 2000)).toEqual(two);
+    await store(bucket, JSON.stringify(two));
+    expect(await manifests.get(bucket.asR2(), 1000, 1500)).toBe(first); // still within the TTL
+    expect(await manifests.get(bucket.asR2(), 1000, 2000)).toEqual(two);
   });
 
   it("reports a missing or invalid manifest as 503 with a reason", async () => {
     const bucket = new MemoryBucket();
-    const store = new ManifestStore();
+    const manifests = new ManifestStore();
     const failure = (now: number) =>
-      store.get(bucket.asR2(), 1000, now).then(
+      manifests.get(bucket.asR2(), 1000, now).then(
         () => undefined,
         (e: ApiError) => [e.status, e.code],
       );
     expect(await failure(0)).toEqual([503, "manifest_missing"]);
-    bucket.set("{not json");
+    await store(bucket, "{not json");
     expect(await failure(0)).toEqual([503, "manifest_invalid"]);
-    bucket.set(JSON.stringify({ schemaVersion: 1, models: [{ id: "Bad" }] }));
-    const e = await store.get(bucket.asR2(), 1000, 0).catch((x: unknown) => x);
+    await store(bucket, JSON.stringify({ schemaVersion: 1, models: [{ id: "Bad" }] }));
+    const e = await manifests.get(bucket.asR2(), 1000, 0).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ApiError);
     expect((e as ApiError).message).toMatch(/models\.0\.id/);
   });

@@ -38,6 +38,8 @@ type GetOptions = {
 
 export class MemoryBucket {
   readonly objects = new Map<string, Stored>();
+  /** The options of every get, in order (what a caller asked R2 for). */
+  readonly gets: GetOptions[] = [];
 
   async head(key: string) {
     const stored = this.objects.get(key);
@@ -45,6 +47,7 @@ export class MemoryBucket {
   }
 
   async get(key: string, options: GetOptions = {}) {
+    this.gets.push(options);
     const stored = this.objects.get(key);
     if (!stored) return null;
     if (options.onlyIf?.etagDoesNotMatch === stored.etag) return this.#object(key, stored);
@@ -95,6 +98,11 @@ export class MemoryBucket {
 
   async delete(keys: string | string[]) {
     for (const key of typeof keys === "string" ? [keys] : keys) this.objects.delete(key);
+  }
+
+  /** This bucket where the worker's code wants an R2Bucket. */
+  asR2(): R2Bucket {
+    return this as unknown as R2Bucket;
   }
 
   #object(key: string, s: Stored) {
@@ -154,7 +162,7 @@ export async function memoryWorker(
     ...vars,
     // Each file gets its own module instance, so its own manifest cache; revalidate every time.
     MANIFEST_CACHE_SECONDS: "0.001",
-    MODELS: bucket,
+    MODELS: bucket.asR2(),
     ASSETS: assets,
     SHARE_LIMITER: { limit: async () => ({ success: true }) },
   };
