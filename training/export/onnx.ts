@@ -15,8 +15,9 @@
  *   float32. No ConvInteger / MatMulInteger / DynamicQuantizeLinear, which
  *   WebGPU lacks.
  */
-import type { Dtype } from "../../models/schema.ts";
+
 import { NORM_FREEZE_INPUT, NORM_STATS_INPUT, NORM_STATS_OUTPUT } from "../../models/norm-stats.ts";
+import type { Dtype } from "../../models/schema.ts";
 import { type Layer, type NetworkSpec, normChannels, paramShapes } from "../networks/spec.ts";
 import {
   type AttributeProto,
@@ -122,6 +123,7 @@ interface StatsIO {
  *
  * mean = own * keep + given * freeze (likewise var) is exact for freeze 0 and
  * freeze 1, so a run with its own statistics is the plain instance norm.
+ * `affine` (a batch norm's scale and shift, [1, C, 1, 1]) follows in float32.
  */
 function instanceNorm(
   g: GraphBuilder,
@@ -130,6 +132,7 @@ function instanceNorm(
   epsilon: number,
   dtype: Dtype,
   io: StatsIO,
+  affine?: { scale: string; shift: string },
 ): string {
   const eps = g.init(`instance_norm_epsilon_${epsilon}`, DataType.FLOAT, [], () =>
     float32Bytes(new Float32Array([epsilon])),
@@ -163,12 +166,15 @@ function instanceNorm(
   const mean = blend(ownMean, given(io.offset, "GivenMean"));
   const variance = blend(ownVar, given(io.offset + channels, "GivenVariance"));
   io.offset += 2 * channels;
-  const y = g.node(
+  const normed = g.node(
     "Div",
     [g.node("Sub", [xf, mean]), g.node("Sqrt", [g.node("Add", [variance, eps])])],
     {},
     "InstanceNorm",
   );
+  const y = affine
+    ? g.node("Add", [g.node("Mul", [normed, affine.scale]), affine.shift], {}, "Affine")
+    : normed;
   return dtype === "fp16" ? g.node("Cast", [y], { to: DataType.FLOAT16 }) : y;
 }
 
@@ -237,6 +243,21 @@ function emit(
       case "instanceNorm":
         x = instanceNorm(g, x, channels, l.epsilon, dtype, io);
         break;
+      case "batchNorm": {
+        // At test time the reference (test.py without --eval) normalises with the
+        // batch's statistics: for one image, the instance norm's, then scale and shift.
+        const perChannel = (name: string) => {
+          const p = weights.get(name);
+          if (!p) throw new Error(`missing parameter ${name}`);
+          return g.init(name, DataType.FLOAT, [1, l.channels, 1, 1], () => float32Bytes(p.data));
+        };
+        const affine = {
+          scale: perChannel(`${l.name}.weight`),
+          shift: perChannel(`${l.name}.bias`),
+        };
+        x = instanceNorm(g, x, channels, l.epsilon, dtype, io, affine);
+        break;
+      }
       case "relu":
         x = g.node("Relu", [x]);
         break;
