@@ -1,7 +1,7 @@
 /**
  * What the site should produce, computed in Node: the same image decode
- * (sharp, lossless inputs only), the same tiling (models/tiling.ts) and the
- * same model file on onnxruntime-node.
+ * (sharp, lossless inputs only), the same tiling and statistics code
+ * (models/full-resolution.ts) and the same model file on onnxruntime-node.
  *
  * `independentTranslate` shares nothing with the site's code (no models/):
  * for single-tile photos it checks the tiling and pixel conversion the other
@@ -9,7 +9,9 @@
  */
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
-import { defaultOverlap, translateTiled } from "../../models/tiling.ts";
+import { translateFullResolution } from "../../models/full-resolution.ts";
+import { defaultOverlap, tileSideFor } from "../../models/tiling.ts";
+import { onnxRunner, statsEngine } from "../../training/export/infer.ts";
 
 export interface Rgba {
   pixels: Uint8Array;
@@ -25,26 +27,30 @@ export async function decodeRgba(bytes: Uint8Array): Promise<Rgba> {
   return { pixels: new Uint8Array(data), width: info.width, height: info.height };
 }
 
-/** Full-resolution translation of a lossless image (no resampling), tile side `tileSize`. */
+/**
+ * What the site returns for a lossless image (no resampling) in full mode,
+ * and in fast mode for an image no larger than the working size: the
+ * statistics pass at `workingSize`, then tiles of that side on frozen
+ * statistics (models/full-resolution.ts; per-tile statistics for a file
+ * without statistics I/O).
+ */
 export async function referenceTranslate(
   model: Uint8Array,
   image: Uint8Array,
-  tileSize: number,
+  workingSize: number,
 ): Promise<Rgba> {
-  const session = await ort.InferenceSession.create(model);
+  const runner = await onnxRunner(model, 4);
   try {
     const src = await decodeRgba(image);
-    const out = await translateTiled(
+    const tileSize = tileSideFor(workingSize);
+    const out = await translateFullResolution(
       { pixels: src.pixels, width: src.width, height: src.height, channels: 4 },
-      { tileSize, overlap: defaultOverlap(tileSize) },
-      async (chw, w, h) => {
-        const result = await session.run({ input: new ort.Tensor("float32", chw, [1, 3, h, w]) });
-        return result.output?.data as Float32Array;
-      },
+      { workingSize, tileSize, overlap: defaultOverlap(tileSize) },
+      statsEngine(runner),
     );
-    return { pixels: new Uint8Array(out.buffer), width: src.width, height: src.height };
+    return { pixels: new Uint8Array(out.pixels.buffer), width: src.width, height: src.height };
   } finally {
-    await session.release();
+    await runner.release();
   }
 }
 
@@ -56,6 +62,8 @@ export async function referenceTranslate(
  * reflecting without repeating the edge pixel (ONNX Pad mode=reflect; sharp's
  * extend "mirror" repeats the edge, so it is not the same padding), run,
  * crop back, (v + 1) * 127.5 rounded and clamped. Alpha is 255 (opaque inputs).
+ * A graph with normalisation-statistics inputs gets zeros and freeze 0 (its
+ * own statistics), read off the session's input shapes.
  */
 export async function independentTranslate(model: Uint8Array, image: Uint8Array): Promise<Rgba> {
   const { data, info } = await sharp(image)
@@ -81,8 +89,16 @@ export async function independentTranslate(model: Uint8Array, image: Uint8Array)
   }
   const session = await ort.InferenceSession.create(model);
   try {
+    const stats = session.inputMetadata.find((i) => i.name === "norm_stats");
+    const length = stats?.isTensor ? Number(stats.shape[1]) : 0;
     const result = await session.run({
       input: new ort.Tensor("float32", input, [1, 3, runH, runW]),
+      ...(length > 0
+        ? {
+            norm_stats: new ort.Tensor("float32", new Float32Array(length), [1, length]),
+            norm_freeze: new ort.Tensor("float32", new Float32Array(1), [1]),
+          }
+        : {}),
     });
     const out = result.output?.data as Float32Array;
     if (out.length !== 3 * runW * runH) throw new Error(`output has ${out.length} values`);

@@ -56,12 +56,14 @@ export function success(req: WorkerRequest, worker: FakeWorker): WorkerReply {
   return {
     type: "result",
     id: req.id,
+    mode: req.mode,
     png: new Blob([worker.engine]),
     width: 1,
     height: 1,
     sourceWidth: 1,
     sourceHeight: 1,
     tiles: 1,
+    statsMs: 0,
     ms: 1,
   };
 }

@@ -17,6 +17,7 @@ const events: Events = {
 const run = (engine: RunOptions["engine"], signal?: AbortSignal): RunOptions => ({
   engine,
   mode: "fast",
+  maxPixels: 12e6,
   workingSize: 64,
   ...(signal ? { signal } : {}),
 });

@@ -68,14 +68,10 @@ export class InferenceWorker {
 
   translate(
     image: Blob,
-    mode: Mode,
-    workingSize: number,
+    size: { mode: Mode; workingSize: number; maxPixels: number },
     onProgress?: (done: number, total: number) => void,
   ): Promise<Translated> {
-    return this.request(
-      { type: "translate", image, mode, workingSize },
-      onProgress,
-    ) as Promise<Translated>;
+    return this.request({ type: "translate", image, ...size }, onProgress) as Promise<Translated>;
   }
 
   terminate(): void {

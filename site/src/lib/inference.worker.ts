@@ -4,6 +4,7 @@
  * to change engine, which also frees the old engine's memory). It decodes the
  * photo, runs the generator tile by tile and encodes the PNG.
  */
+import { type StatsEngine, translateFullResolution } from "../../../models/full-resolution.ts";
 import { defaultOverlap, tileSideFor, translateTiled } from "../../../models/tiling.ts";
 import { type GpuHandle, openGpu } from "./gpu.ts";
 import { createSession, EngineError, type GeneratorSession } from "./ort-engine.ts";
@@ -59,34 +60,62 @@ async function translate(req: TranslateRequest): Promise<void> {
   const t0 = performance.now();
   // Rounded before decoding, so fast mode's downscaled photo is exactly one tile.
   const tileSize = tileSideFor(req.workingSize);
-  const raster = await decodeImage(req.image, req.mode === "fast" ? tileSize : undefined);
-  let tiles = 0;
-  const out = await translateTiled(
-    { pixels: raster.pixels, width: raster.width, height: raster.height, channels: 4 },
-    { tileSize, overlap: defaultOverlap(tileSize) },
-    async (chw, w, h) => {
+  const raster = await decodeImage(
+    req.image,
+    req.mode === "fast" ? { maxSide: tileSize } : { maxPixels: req.maxPixels },
+  );
+  const engine: StatsEngine = {
+    statsLength: session.statsLength,
+    async run(chw, w, h, frozen) {
       try {
-        return await session.run(chw, w, h);
+        return await session.run(chw, w, h, frozen);
       } catch (err) {
         const lost = gpu?.lost();
         throw lost ? new EngineError(`the WebGPU device was lost (${lost})`) : err;
       }
     },
-    (done, total) => {
-      tiles = total;
-      post({ type: "progress", id: req.id, done, total });
-    },
-  );
-  const png = await encodePng(out, raster.width, raster.height);
+  };
+  const src = {
+    pixels: raster.pixels,
+    width: raster.width,
+    height: raster.height,
+    channels: 4,
+  } as const;
+  const tiles = { tileSize, overlap: defaultOverlap(tileSize) };
+  const progress = (done: number, total: number) =>
+    post({ type: "progress", id: req.id, done, total });
+  let pixels: Uint8ClampedArray;
+  let count = 1;
+  let statsMs = 0;
+  if (req.mode === "fast") {
+    pixels = await translateTiled(
+      src,
+      tiles,
+      async (c, w, h) => (await engine.run(c, w, h)).output,
+      progress,
+    );
+  } else {
+    const full = await translateFullResolution(
+      src,
+      { workingSize: req.workingSize, ...tiles },
+      engine,
+      progress,
+    );
+    ({ pixels, statsMs } = full);
+    count = Math.max(1, full.tiles);
+  }
+  const png = await encodePng(pixels, raster.width, raster.height);
   post({
     type: "result",
     id: req.id,
+    mode: req.mode,
     png,
     width: raster.width,
     height: raster.height,
     sourceWidth: raster.sourceWidth,
     sourceHeight: raster.sourceHeight,
-    tiles,
+    tiles: count,
+    statsMs,
     ms: performance.now() - t0,
   });
 }

@@ -10,6 +10,12 @@
  *   without JSPI run WebAssembly.
  */
 import type * as Ort from "onnxruntime-web";
+import type { StatsEngine } from "../../../models/full-resolution.ts";
+import {
+  NORM_STATS_OUTPUT,
+  statsLength as normStatsLength,
+  statsFeeds,
+} from "../../../models/norm-stats.ts";
 import type { EngineName } from "./protocol.ts";
 
 interface EngineSpec {
@@ -50,46 +56,69 @@ export interface EngineConfig {
 const INPUT = "input";
 const OUTPUT = "output";
 
-/** A generator session: planar [3, h, w] in [-1, 1] in, the same shape out. */
-export class GeneratorSession {
+/**
+ * A generator session: planar [3, h, w] in [-1, 1] in, the same shape out.
+ * Graphs with normalisation statistics (models/norm-stats.ts) report them and
+ * run with frozen ones on request; older files run as they always did.
+ */
+export class GeneratorSession implements StatsEngine {
   private readonly ort: typeof Ort;
   private readonly session: Ort.InferenceSession;
+  readonly statsLength: number;
   /**
    * Runs are chained one at a time: an ORT session rejects overlapping run()
    * calls, and on WebGPU two in flight would double the GPU memory held.
    */
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(ort: typeof Ort, session: Ort.InferenceSession) {
+  constructor(ort: typeof Ort, session: Ort.InferenceSession, statsLength: number) {
     this.ort = ort;
     this.session = session;
+    this.statsLength = statsLength;
   }
 
-  run(chw: Float32Array, width: number, height: number): Promise<Float32Array> {
-    const next = this.tail.then(() => this.runNow(chw, width, height));
+  run(
+    chw: Float32Array,
+    width: number,
+    height: number,
+    frozen?: Float32Array,
+  ): Promise<{ output: Float32Array; stats?: Float32Array }> {
+    const next = this.tail.then(() => this.runNow(chw, width, height, frozen));
     this.tail = next.catch(() => undefined);
     return next;
   }
 
-  private async runNow(chw: Float32Array, width: number, height: number): Promise<Float32Array> {
-    const input = new this.ort.Tensor("float32", chw, [1, 3, height, width]);
+  private async runNow(
+    chw: Float32Array,
+    width: number,
+    height: number,
+    frozen: Float32Array | undefined,
+  ): Promise<{ output: Float32Array; stats?: Float32Array }> {
+    const tensor = (data: Float32Array, dims: number[]) =>
+      new this.ort.Tensor("float32", data, dims);
+    const feeds = {
+      [INPUT]: tensor(chw, [1, 3, height, width]),
+      ...statsFeeds(this.statsLength, frozen, tensor),
+    };
     let outputs: Ort.InferenceSession.OnnxValueMapType;
     try {
-      outputs = await this.session.run({ [INPUT]: input });
+      outputs = await this.session.run(feeds);
     } catch (err) {
       throw new EngineError(messageOf(err));
     } finally {
-      input.dispose();
+      for (const t of Object.values(feeds)) t.dispose();
     }
-    const out = outputs[OUTPUT];
-    if (!out) throw new ContractError(`the model has no output named "${OUTPUT}"`);
     try {
+      const out = outputs[OUTPUT];
+      if (!out) throw new ContractError(`the model has no output named "${OUTPUT}"`);
       // getData() copies GPU-resident results back and frees them; CPU results come as they are.
-      return (await out.getData(true)) as Float32Array;
+      const output = (await out.getData(true)) as Float32Array;
+      const stats = outputs[NORM_STATS_OUTPUT];
+      return stats ? { output, stats: (await stats.getData(true)) as Float32Array } : { output };
     } catch (err) {
-      throw new EngineError(messageOf(err));
+      throw err instanceof ContractError ? err : new EngineError(messageOf(err));
     } finally {
-      out.dispose();
+      for (const t of Object.values(outputs)) t.dispose();
     }
   }
 
@@ -156,13 +185,19 @@ export async function createSession(
       ? new RuntimeLoadError(`the files in ${config.ortBase} did not load (${message})`)
       : new EngineError(message);
   }
-  if (!session.inputNames.includes(INPUT) || !session.outputNames.includes(OUTPUT)) {
+  let statsLength = 0;
+  try {
+    if (!session.inputNames.includes(INPUT) || !session.outputNames.includes(OUTPUT)) {
+      throw new ContractError(
+        `this model does not follow the generator contract: inputs [${session.inputNames}], outputs [${session.outputNames}]; expected "${INPUT}" and "${OUTPUT}"`,
+      );
+    }
+    statsLength = normStatsLength(session.inputMetadata);
+  } catch (err) {
     await session.release();
-    throw new ContractError(
-      `this model does not follow the generator contract: inputs [${session.inputNames}], outputs [${session.outputNames}]; expected "${INPUT}" and "${OUTPUT}"`,
-    );
+    throw err instanceof ContractError ? err : new ContractError(messageOf(err));
   }
-  return new GeneratorSession(ort, session);
+  return new GeneratorSession(ort, session, statsLength);
 }
 
 /** The file loaded but is not a generator with our I/O contract (not an engine failure). */

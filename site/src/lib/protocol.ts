@@ -6,7 +6,11 @@
 
 export type EngineName = "webgpu" | "wasm";
 
-/** Fast: downscale to the working size. Full: keep every pixel, translate in tiles. */
+/**
+ * Fast: a preview, downscaled to the working size, one pass.
+ * Full: the photo's own size (up to a pixel cap): a statistics pass at the
+ * working size, then tiles with those statistics (models/full-resolution.ts).
+ */
 export type Mode = "fast" | "full";
 
 /** Deliberate faults for tests and demos of the fallback path (see docs/site.md). */
@@ -28,8 +32,10 @@ export interface TranslateRequest {
   id: number;
   image: Blob;
   mode: Mode;
-  /** Fast mode: longest side after downscaling. Full mode: tile side. */
+  /** Fast mode: longest side after downscaling. Full mode: statistics pass side and tile side. */
   workingSize: number;
+  /** Full mode: photos larger than this many pixels are shrunk to it first. */
+  maxPixels: number;
 }
 
 export type WorkerRequest = LoadRequest | TranslateRequest;
@@ -44,6 +50,8 @@ export interface Loaded {
 }
 
 export interface Translated {
+  /** The mode that produced it. */
+  mode: Mode;
   png: Blob;
   width: number;
   height: number;
@@ -51,6 +59,8 @@ export interface Translated {
   sourceWidth: number;
   sourceHeight: number;
   tiles: number;
+  /** Full mode: the statistics pass (0 when the file has no statistics I/O, or in fast mode). */
+  statsMs: number;
   /** Decode + inference + encode. */
   ms: number;
 }

@@ -3,6 +3,10 @@
  * 12-megapixel photo never blocks the page.
  */
 
+import { fitPixels, fitWithin } from "../../../models/resize.ts";
+
+export { fitWithin };
+
 export interface Raster {
   pixels: Uint8ClampedArray;
   width: number;
@@ -37,18 +41,18 @@ async function onCanvas<T>(
   }
 }
 
-/** Output size for a longest side of at most `maxSide` (never upscales). */
-export function fitWithin(width: number, height: number, maxSide: number): [number, number] {
-  const scale = Math.min(1, maxSide / Math.max(width, height));
-  return [Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale))];
+/** Limits on the decoded size; the photo is shrunk (never enlarged) to meet both. */
+export interface DecodeLimits {
+  maxSide?: number;
+  maxPixels?: number;
 }
 
 /**
  * Decode with the EXIF orientation applied (what the visitor sees), optionally
- * downscaled so the longest side is at most `maxSide`. Alpha is kept: the
- * tiling flattens it on white for the generator and gives it back to the output.
+ * downscaled to meet `limits`. Alpha is kept: the tiling flattens it on white
+ * for the generator and gives it back to the output.
  */
-export async function decodeImage(blob: Blob, maxSide = Number.POSITIVE_INFINITY): Promise<Raster> {
+export async function decodeImage(blob: Blob, limits: DecodeLimits = {}): Promise<Raster> {
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, { imageOrientation: "from-image" });
@@ -56,7 +60,10 @@ export async function decodeImage(blob: Blob, maxSide = Number.POSITIVE_INFINITY
     throw new DecodeError(`this browser could not decode the image (${(err as Error).message})`);
   }
   try {
-    const [width, height] = fitWithin(bitmap.width, bitmap.height, maxSide);
+    const [width, height] = fitPixels(
+      ...fitWithin(bitmap.width, bitmap.height, limits.maxSide ?? Number.POSITIVE_INFINITY),
+      limits.maxPixels ?? Number.POSITIVE_INFINITY,
+    );
     const pixels = await onCanvas(`draw the ${width}×${height} photo`, [width, height], (ctx) => {
       ctx.imageSmoothingQuality = "high";
       ctx.drawImage(bitmap, 0, 0, width, height);

@@ -20,6 +20,8 @@ export interface RunOptions {
   engine: EngineChoice;
   mode: Mode;
   workingSize: number;
+  /** Full mode: the largest result, in pixels (bigger photos are shrunk to it first). */
+  maxPixels: number;
   fault?: Fault;
   /** Aborting stops the worker, and the translation rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -182,7 +184,12 @@ export class Translator {
         this.loadedKey = key;
       }
       ev.onStage("Translating");
-      const result = await this.worker.translate(image, opts.mode, opts.workingSize, ev.onTile);
+      const { mode, workingSize, maxPixels } = opts;
+      const result = await this.worker.translate(
+        image,
+        { mode, workingSize, maxPixels },
+        ev.onTile,
+      );
       return {
         ...result,
         engine,

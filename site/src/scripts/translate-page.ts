@@ -29,6 +29,7 @@ const ui = {
   ownModelFile: $<HTMLInputElement>("own-model-file"),
   ownModelName: $("own-model-name"),
   workingSize: $<HTMLSelectElement>("working-size"),
+  maxPixels: $<HTMLSelectElement>("max-pixels"),
   engineCaps: $("engine-caps"),
   optionsSummary: $("options-summary"),
   translate: $<HTMLButtonElement>("translate"),
@@ -79,7 +80,9 @@ const state: {
   /** A photo, model or option arrived while running: run again with it afterwards. */
   again: boolean;
   translator?: Translator;
-} = { direction: "AtoB", again: false };
+  /** The engine a run would use, once capabilities are known. */
+  engineName: string;
+} = { direction: "AtoB", again: false, engineName: "Automatic" };
 
 const capsReady: Promise<Caps> = detectCaps();
 
@@ -102,7 +105,8 @@ async function describeCaps(): Promise<void> {
     ? `WebGPU available${caps.fallbackAdapter ? " (software adapter: slow, so Automatic uses WebAssembly)" : ""}${caps.shaderF16 ? " with fp16" : ""}.`
     : `No WebGPU: ${caps.webgpuReason}.`;
   ui.engineCaps.textContent = `${gpu} WebAssembly: ${caps.threads} thread${caps.threads === 1 ? "" : "s"}.`;
-  ui.optionsSummary.textContent = `${checked("mode") === "full" ? "Full resolution" : "Fast"}, ${ui.workingSize.value} px, ${engine === "webgpu" ? "WebGPU" : "WebAssembly"}`;
+  state.engineName = engine === "webgpu" ? "WebGPU" : "WebAssembly";
+  summarise();
   if (state.manifest) {
     for (const card of ui.models.querySelectorAll<HTMLElement>(".card")) {
       const entry = state.manifest.models.find((m) => m.id === card.querySelector("input")?.value);
@@ -117,6 +121,15 @@ async function describeCaps(): Promise<void> {
   }
 }
 
+/** The one-line summary on the closed Options panel: what a run will do now. */
+function summarise(): void {
+  const mode =
+    checked("mode") === "full"
+      ? `Full resolution up to ${ui.maxPixels.selectedOptions[0]?.textContent ?? ""}`
+      : "Fast preview";
+  ui.optionsSummary.textContent = `${mode}, ${ui.workingSize.value} px, ${state.engineName}`;
+}
+
 /** Select a working size, adding it to the list when a model recommends an unlisted one. */
 function setWorkingSize(px: number): void {
   const value = String(px);
@@ -126,6 +139,7 @@ function setWorkingSize(px: number): void {
     ui.workingSize.add(option, after);
   }
   ui.workingSize.value = value;
+  summarise();
 }
 
 function selectDirection(dir: Direction): void {
@@ -224,7 +238,15 @@ function showResult(job: Job, outcome: Outcome): void {
   ui.downloadPng.download = `${name}.png`;
   const size = `${outcome.width}×${outcome.height}`;
   const tiles = outcome.tiles > 1 ? ` in ${outcome.tiles} tiles` : "";
-  ui.engineNote.textContent = `${outcome.label}: ${size}${tiles} in ${formatMs(outcome.ms)} (engine start ${formatMs(outcome.loadMs)})${outcome.fellBack ? ", after WebGPU failed" : ""}.`;
+  const stats = outcome.statsMs > 0 ? `, colour statistics ${formatMs(outcome.statsMs)}` : "";
+  const source = `${outcome.sourceWidth}×${outcome.sourceHeight}`;
+  const shrunk =
+    outcome.width === outcome.sourceWidth
+      ? ""
+      : outcome.mode === "fast"
+        ? ` A preview of the ${source} photo: choose Full resolution in Options for every pixel.`
+        : ` Shrunk from ${source} to the largest result set in Options.`;
+  ui.engineNote.textContent = `${outcome.label}: ${size}${tiles} in ${formatMs(outcome.ms)} (engine start ${formatMs(outcome.loadMs)}${stats})${outcome.fellBack ? ", after WebGPU failed" : ""}.${shrunk}`;
   // Machine-readable summary of the last run (tests and the benchmark read it).
   Object.assign(ui.result.dataset, {
     engine: outcome.engine,
@@ -273,6 +295,7 @@ async function run(): Promise<void> {
         engine: engineChoice(),
         mode: (checked("mode") as Mode) ?? "fast",
         workingSize: Number(ui.workingSize.value),
+        maxPixels: Number(ui.maxPixels.value),
         signal: running.signal,
         ...(fault ? { fault } : {}),
       },
@@ -348,7 +371,9 @@ ui.cancel.addEventListener("click", () => {
   state.again = false; // a photo that arrived meanwhile is kept, not run
   state.running?.abort();
 });
-for (const el of document.querySelectorAll("input[name=engine], input[name=mode], #working-size")) {
+for (const el of document.querySelectorAll(
+  "input[name=engine], input[name=mode], #working-size, #max-pixels",
+)) {
   el.addEventListener("change", () => void describeCaps());
 }
 
