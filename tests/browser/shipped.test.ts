@@ -1,10 +1,12 @@
 /**
  * Every shipped generator (models/manifest.json) through the site, as a
  * visitor gets it: the static copy made by the build, WebAssembly, compared
- * with onnxruntime-node on the same file and photo. A manifest that lists no
- * model fails (nothing would be checked otherwise).
+ * with onnxruntime-node on the same file and photo; photo models also at full
+ * resolution on a real photo, against `npm run infer`. A manifest that lists
+ * no model fails (nothing would be checked otherwise).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseManifest } from "../../models/schema.ts";
@@ -12,7 +14,9 @@ import { pickVariant } from "../../models/select.ts";
 import { type Browser, launch } from "../../scripts/lib/chromium.ts";
 import { openSite, pickModel, setOptions, translate, upload } from "../../scripts/lib/site-page.ts";
 import { type RunningWorker, startWorker } from "../../scripts/lib/worker-server.ts";
+import { referencePhotos } from "../../training/datasets/reference-photos.ts";
 import { readShippedSeed } from "../../worker/local-r2.ts";
+import { runCli } from "../helpers/cli.ts";
 import { decodeRgba, diffRgb, referenceTranslate, testPhoto } from "./reference.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -92,6 +96,65 @@ describe("shipped models in the browser", () => {
       } else if (BUILT_FROM_MODELS) {
         expect(existsSync(staticCopy)).toBe(false);
         expect(requests).toContain(`200 /models/${entry.id}/${variant.file}`);
+      }
+    },
+    300_000,
+  );
+
+  /**
+   * Full resolution of a real photo (lossless, 600x400: a statistics pass and
+   * 6 tiles at 256) in the page equals `npm run infer` with the same variant,
+   * working size and tile: the same driver on two engines (onnxruntime-web
+   * wasm vs -node), so only float rounding may differ: at most 1 level, on
+   * under 2% of values.
+   */
+  const photoCases = cases.filter((c) => c.g.io.normStats && c.g.io.recommendedMaxSide >= 256);
+  it("some shipped photo model has statistics to check at full resolution", () => {
+    expect(photoCases.length).toBeGreaterThan(0);
+  });
+  it.each(photoCases.map((c) => [`${c.entry.id} ${c.g.direction}`, c] as const))(
+    "%s at full resolution equals npm run infer",
+    async (_, { entry, g }) => {
+      const { page } = browser;
+      const variant = pickVariant(g, { provider: "wasm" });
+      if (!variant) throw new Error(`${entry.id} ${g.direction} has no WebAssembly variant`);
+      const photoFile = (await referencePhotos()).find((f) => f.endsWith("coffee.png")) as string;
+      const photo = readFileSync(photoFile);
+      const size = String(g.io.recommendedMaxSide);
+      const dir = mkdtempSync(path.join(os.tmpdir(), "infer-"));
+      try {
+        const out = path.join(dir, "out.png");
+        const cli = await runCli(
+          "training/infer/cli.ts",
+          [
+            ...["--model", entry.id, "--direction", g.direction, "--dtype", variant.dtype],
+            ...["--models", MODELS, "--input", photoFile, "--output", out],
+            ...["--working-size", size, "--tile", size],
+          ],
+          ROOT,
+        );
+        expect(cli.code, cli.err).toBe(0);
+        await openSite(page, `${worker.url}/?model=${entry.id}&dir=${g.direction}`);
+        await pickModel(page, entry.id);
+        await setOptions(page, {
+          engine: "wasm",
+          mode: "full",
+          workingSize: g.io.recommendedMaxSide,
+        });
+        const result = await translate(
+          page,
+          upload(page, "#photo-file", "coffee.png", "image/png", photo),
+          {
+            timeoutMs: 240_000,
+          },
+        );
+        expect([result.engine, result.dtype]).toEqual(["wasm", variant.dtype]);
+        expect(result.note).toMatch(/600×400 in 6 tiles/);
+        const diff = diffRgb(await decodeRgba(result.png), await decodeRgba(readFileSync(out)));
+        expect(diff.max).toBeLessThanOrEqual(1);
+        expect(diff.changed).toBeLessThan(0.02);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     },
     300_000,
