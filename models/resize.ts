@@ -18,8 +18,15 @@ export function fitWithin(width: number, height: number, maxSide: number): [numb
 export function fitPixels(width: number, height: number, maxPixels: number): [number, number] {
   const scale = Math.min(1, Math.sqrt(maxPixels / (width * height)));
   if (scale === 1) return [width, height];
-  // Rounding down keeps the product within the cap.
-  return [Math.max(1, Math.floor(width * scale)), Math.max(1, Math.floor(height * scale))];
+  // Rounding down keeps the product within the cap...
+  let w = Math.max(1, Math.floor(width * scale));
+  let h = Math.max(1, Math.floor(height * scale));
+  // ...unless a thin strip's short side was raised to 1 px: then cap the long side.
+  if (w * h > maxPixels) {
+    if (h === 1) w = Math.max(1, Math.floor(maxPixels));
+    else h = Math.max(1, Math.floor(maxPixels));
+  }
+  return [w, h];
 }
 
 /** For each output index along one axis: the source pixels it covers and their weights. */
