@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { statsFeeds, statsLength } from "../models/norm-stats.ts";
 import { buildOnnx, type Weights } from "../training/export/onnx.ts";
 import { DataType, decodeModel } from "../training/export/proto.ts";
 import { randomWeights } from "../training/export/random-weights.ts";
@@ -149,9 +150,11 @@ async function startEngine(
     threads: job.threads,
     load: async () => {
       const session = await ort.InferenceSession.create(onnx, options);
+      const tensor = (data: Float32Array, dims: number[]) => new ort.Tensor("float32", data, dims);
+      const extra = statsFeeds(statsLength(session.inputMetadata), undefined, tensor);
       return async (data) => {
-        const input = new ort.Tensor("float32", data, [1, 3, size, size]);
-        const { output } = await session.run({ input });
+        const input = tensor(data, [1, 3, size, size]);
+        const { output } = await session.run({ input, ...extra });
         if (!output) throw new Error("the model has no output named output");
         return (output.data as Float32Array).slice();
       };

@@ -44,12 +44,19 @@ self.onmessage = async ({ data: j }) => {
     const session = await ort.InferenceSession.create(bytes, { executionProviders: [j.engine] });
     const loadMs = performance.now() - t0;
     const data = Float32Array.from({ length: 3 * j.size * j.size }, (_, i) => Math.sin(i * 0.37));
-    const input = new ort.Tensor("float32", data, [1, 3, j.size, j.size]);
-    for (let i = 0; i < j.warmup; i++) await session.run({ input });
+    const feeds = { input: new ort.Tensor("float32", data, [1, 3, j.size, j.size]) };
+    // Graphs with normalisation statistics (models/norm-stats.ts) run on their own: zeros, freeze 0.
+    const stats = session.inputMetadata.find((i) => i.name === "norm_stats");
+    if (stats) {
+      const length = stats.shape[1];
+      feeds.norm_stats = new ort.Tensor("float32", new Float32Array(length), [1, length]);
+      feeds.norm_freeze = new ort.Tensor("float32", new Float32Array(1), [1]);
+    }
+    for (let i = 0; i < j.warmup; i++) await session.run(feeds);
     const times = [];
     for (let i = 0; i < j.runs; i++) {
       const t = performance.now();
-      const out = await session.run({ input });
+      const out = await session.run(feeds);
       await out.output.getData();
       times.push(performance.now() - t);
     }
