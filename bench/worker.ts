@@ -9,8 +9,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { fakeSeed } from "../scripts/lib/fake-seed.ts";
 import { startWorker } from "../scripts/lib/worker-server.ts";
-import { fakeSeed } from "../tests/worker/fixtures.ts";
 import { type Row, writeReport } from "./report.ts";
 
 const MIB = 2 ** 20;

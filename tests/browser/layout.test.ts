@@ -9,9 +9,10 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Browser, launch } from "../../scripts/lib/chromium.ts";
 import { openSite, pickModel, translate, upload } from "../../scripts/lib/site-page.ts";
+import { testPhoto } from "../../scripts/lib/test-photo.ts";
 import { seedOf, type TinyModel, tinyModel } from "../../scripts/lib/tiny-models.ts";
 import { type RunningWorker, startWorker } from "../../scripts/lib/worker-server.ts";
-import { referenceTranslate, testPhoto } from "./reference.ts";
+import { referenceTranslate } from "./reference.ts";
 
 const SHOTS = path.resolve(import.meta.dirname, "../../test-results/screenshots");
 

@@ -12,6 +12,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Browser, launch } from "../../scripts/lib/chromium.ts";
 import { openSite, pickModel, setOptions, translate, upload } from "../../scripts/lib/site-page.ts";
+import { testPhoto } from "../../scripts/lib/test-photo.ts";
 import { seedOf, type TinyModel, tinyModel } from "../../scripts/lib/tiny-models.ts";
 import { type RunningWorker, startWorker } from "../../scripts/lib/worker-server.ts";
 import {
@@ -20,7 +21,6 @@ import {
   independentTranslate,
   type Rgba,
   referenceTranslate,
-  testPhoto,
 } from "./reference.ts";
 
 const TOLERANCE = { max: 1, changed: 0.02 };

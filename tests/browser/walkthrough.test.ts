@@ -12,9 +12,9 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Browser, launch } from "../../scripts/lib/chromium.ts";
 import { openSite, pickModel, translate, upload } from "../../scripts/lib/site-page.ts";
+import { testPhoto } from "../../scripts/lib/test-photo.ts";
 import { seedOf, tinyModel } from "../../scripts/lib/tiny-models.ts";
 import { type RunningWorker, startWorker } from "../../scripts/lib/worker-server.ts";
-import { testPhoto } from "./reference.ts";
 
 /** A shipped model's id and sample names: the site's static copy (built from models/) has these thumbnails. */
 const WITH_SAMPLES = "glyphs-ming2kai";

@@ -7,9 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Browser, launch } from "../../scripts/lib/chromium.ts";
 import { openSite, pickModel, setOptions, translate, upload } from "../../scripts/lib/site-page.ts";
+import { testPhoto } from "../../scripts/lib/test-photo.ts";
 import { seedOf, type TinyModel, tinyModel } from "../../scripts/lib/tiny-models.ts";
 import { type RunningWorker, startWorker } from "../../scripts/lib/worker-server.ts";
-import { decodeRgba, diffRgb, referenceTranslate, testPhoto } from "./reference.ts";
+import { decodeRgba, diffRgb, referenceTranslate } from "./reference.ts";
 
 let worker: RunningWorker;
 let browser: Browser;

@@ -15,7 +15,7 @@ import {
   shareLinkPath,
   sharePath,
 } from "../../models/api.ts";
-import { fakeSeed } from "./fixtures.ts";
+import { fakeSeed } from "../../scripts/lib/fake-seed.ts";
 import { type MemoryWorker, memoryWorker } from "./memory-env.ts";
 import { base, type Fields, form, png } from "./share-client.ts";
 

@@ -5,9 +5,9 @@
  * R2's conditional-get contract (no body when the ETag still matches).
  */
 import { describe, expect, it } from "vitest";
+import { fakeSeed } from "../../scripts/lib/fake-seed.ts";
 import { ApiError } from "../../worker/src/errors.ts";
 import { ManifestStore } from "../../worker/src/manifest.ts";
-import { fakeSeed } from "./fixtures.ts";
 import { MemoryBucket } from "./memory-env.ts";
 
 /** The bucket with the manifest stored as `text` (none for undefined), and its R2 etag. */

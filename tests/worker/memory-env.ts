@@ -7,10 +7,10 @@
  * GET/HEAD of a known page, 404 otherwise, 405 without `Allow` for other methods.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { FakeSeed } from "../../scripts/lib/fake-seed.ts";
 import { seedBucket } from "../../worker/local-r2.ts";
 import type { Env } from "../../worker/src/env.ts";
 import app from "../../worker/src/index.ts";
-import type { FakeSeed } from "./fixtures.ts";
 
 // workerd's crypto.subtle.timingSafeEqual (delete tokens) is not in Node's WebCrypto; this is Node's own.
 if (!("timingSafeEqual" in crypto.subtle)) {

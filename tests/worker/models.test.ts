@@ -5,8 +5,8 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseManifest } from "../../models/schema.ts";
-import { type RunningWorker, startWorker } from "../helpers/server.ts";
-import { fakeSeed } from "./fixtures.ts";
+import { fakeSeed } from "../../scripts/lib/fake-seed.ts";
+import { type RunningWorker, startWorker } from "../../scripts/lib/worker-server.ts";
 import { errorOf, rawRequest } from "./http.ts";
 
 const seed = fakeSeed([

@@ -11,11 +11,11 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ERROR_CODES, SHARE_LIMITS } from "../../models/api.ts";
 import { DIRECTIONS, DTYPES } from "../../models/schema.ts";
+import { fakeSeed } from "../../scripts/lib/fake-seed.ts";
+import { startWorker } from "../../scripts/lib/worker-server.ts";
 import { ROOT, seedBucket, withLocalBucket } from "../../worker/local-r2.ts";
 import app from "../../worker/src/index.ts";
 import { OPENAPI } from "../../worker/src/openapi.ts";
-import { startWorker } from "../helpers/server.ts";
-import { fakeSeed } from "./fixtures.ts";
 import { errorOf } from "./http.ts";
 
 const run = promisify(execFile);

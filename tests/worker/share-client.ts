@@ -1,5 +1,6 @@
 /** Share-creation helpers for the worker tests: multipart forms, a fresh client IP each call. */
-import { fakeSeed, image } from "./fixtures.ts";
+import { fakeSeed } from "../../scripts/lib/fake-seed.ts";
+import { image } from "./fixtures.ts";
 
 export const seed = fakeSeed([
   { id: "demo", sizes: { fp32: 100, fp16: 60, int8: 30 } },

@@ -3,7 +3,7 @@
  * field, type, image and body gets its 4xx and error code, never a 5xx.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningWorker, startWorker } from "../helpers/server.ts";
+import { type RunningWorker, startWorker } from "../../scripts/lib/worker-server.ts";
 import { image, photo } from "./fixtures.ts";
 import { errorOf, rawRequest, uploadChunked } from "./http.ts";
 import { base, type Fields, form, nextIp, png, postShare, seed } from "./share-client.ts";

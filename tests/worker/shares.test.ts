@@ -7,8 +7,8 @@
 import { createHash } from "node:crypto";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningWorker, startWorker } from "../../scripts/lib/worker-server.ts";
 import { clientKey } from "../../worker/src/middleware/rate-limit.ts";
-import { type RunningWorker, startWorker } from "../helpers/server.ts";
 import { image, MIME, photo } from "./fixtures.ts";
 import { errorOf } from "./http.ts";
 import {

@@ -4,8 +4,8 @@
  * the `{error: {code, message}}` shape.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningWorker, startWorker } from "../helpers/server.ts";
-import { fakeSeed } from "./fixtures.ts";
+import { fakeSeed } from "../../scripts/lib/fake-seed.ts";
+import { type RunningWorker, startWorker } from "../../scripts/lib/worker-server.ts";
 import { errorOf, rawRequest } from "./http.ts";
 
 const seed = fakeSeed([{ id: "demo", sizes: { fp32: 2000, int8: 500 } }]);
