@@ -5,17 +5,19 @@
  * and all threads), and a TensorFlow.js peer (wasm backend, the same weights
  * through training/networks forward()). Each measurement runs in its own child
  * process (bench/infer-job.ts) so peak RSS and the wasm thread count are its own.
+ * Then full resolution (bench/full-resolution.ts): time and peak memory at 2, 12
+ * and 24 MP with the statistics pass, and tiling fidelity before and after.
  */
-import { fork } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parseManifest } from "../models/schema.ts";
 import { compareOutputs } from "../training/export/metrics.ts";
 import { buildGenerator } from "../training/networks/index.ts";
 import { countMacs } from "../training/networks/spec.ts";
+import { inChild } from "./child.ts";
+import { type FullResSettings, fidelityRows, speedRows } from "./full-resolution.ts";
 import {
   DTYPES,
   ENGINES,
@@ -31,34 +33,6 @@ const REFERENCE_SIZES: ModelSource[] = [
   { label: "random ngf64/9", netG: "resnet_9blocks", ngf: 64 },
   { label: "random ngf32/6", netG: "resnet_6blocks", ngf: 32 },
 ];
-
-/** One measurement in its own process; a string says why there is no result (timeout or failure). */
-function inChild(job: Job, limitS: number): Promise<JobResult | string> {
-  return new Promise((resolve) => {
-    const child = fork(
-      fileURLToPath(new URL("./infer-job.ts", import.meta.url)),
-      [JSON.stringify(job)],
-      {
-        stdio: "inherit",
-      },
-    );
-    let result: JobResult | undefined;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, limitS * 1000);
-    child.on("message", (m) => {
-      result = m as JobResult;
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      if (result) resolve(result);
-      else if (timedOut) resolve(`timeout (> ${limitS} s)`);
-      else resolve(`failed (exit ${code})`);
-    });
-  });
-}
 
 function shippedModels(manifestFile: string): ModelSource[] {
   let manifest: ReturnType<typeof parseManifest>;
@@ -126,7 +100,8 @@ async function measure(
     const outFile = path.join(o.tmp, `${engine}-${dtype}-${threads}.f32`);
     const label =
       engine === "node" ? `node${threads}` : engine === "webN" ? `web${threads}` : engine;
-    const r = await inChild(
+    const r = await inChild<JobResult>(
+      new URL("./infer-job.ts", import.meta.url),
       {
         engine,
         model,
@@ -210,6 +185,48 @@ const list = <T extends string>(value: string, allowed: readonly T[], flag: stri
   return items as T[];
 };
 
+/** The full-resolution tables: speed and memory at each size, and fidelity before/after. */
+async function fullResolution(o: FullResSettings, fidelity: boolean): Promise<void> {
+  const versions = packageVersions(["onnxruntime-node", "sharp"]);
+  if (o.megapixels.length > 0) {
+    const started = runStart();
+    const samples: Record<string, unknown>[] = [];
+    const rows = await speedRows(o, samples);
+    writeReport(
+      {
+        name: "infer-full-resolution",
+        settings: { ...o },
+        rows,
+        notes: [
+          "A real photo (scikit-image's coffee, 600x400) enlarged to each size, translated by the first shipped photo model (fp32) on onnxruntime-node with all cores; each row is its own child process (peak RSS is that run's).",
+          "frozen (now): the statistics pass at the model's working size, then 256 px tiles on frozen statistics (models/full-resolution.ts, as the site and npm run infer); per tile (before): every tile on its own statistics.",
+          "stats share %: the statistics pass as a share of the whole run; x per tile: total time / the per-tile run's at the same size.",
+        ],
+        samples,
+        started,
+      },
+      versions,
+    );
+  }
+  if (fidelity) {
+    const started = runStart();
+    writeReport(
+      {
+        name: "full-resolution-fidelity",
+        settings: { ...o },
+        rows: await fidelityRows(o),
+        notes: [
+          "Every shipped photo generator (fp32) on the five reference photos (Debian's python3-skimage), 256 px tiles with the site's overlap.",
+          "before: per-tile statistics vs the model's own one pass over the whole photo. after: tiles on frozen statistics vs one pass with the same frozen statistics (the issue's bound: >= 35 dB, no 64 px block off by more than 2 levels).",
+          "gapN: the largest per-channel difference of mean colour over any N x N block, in levels of 255. after vs own: frozen tiles vs the model's own whole-photo pass (what changes with the statistics' scale, not tiling).",
+        ],
+        started,
+      },
+      versions,
+    );
+  }
+}
+
 export async function run(args: string[]): Promise<void> {
   const started = runStart();
   const { values } = parseArgs({
@@ -224,6 +241,10 @@ export async function run(args: string[]): Promise<void> {
       models: { type: "string", default: "ngf64-9,ngf32-6,shipped" },
       manifest: { type: "string", default: "models/manifest.json" },
       "limit-s": { type: "string", default: "900" },
+      /** Full resolution (bench/full-resolution.ts): photo sizes in MP, "none" to skip. */
+      "full-mp": { type: "string", default: "2,12,24" },
+      /** Skip the before/after tiling fidelity table on the reference photos. */
+      "no-fidelity": { type: "boolean", default: false },
     },
   });
   const quick = values.quick;
@@ -260,6 +281,19 @@ export async function run(args: string[]): Promise<void> {
     rmSync(settings.tmp, { recursive: true, force: true });
   }
   const { tmp: _, ...shown } = settings;
+  await fullResolution(
+    {
+      manifest: values.manifest,
+      megapixels:
+        values["full-mp"] === "none"
+          ? []
+          : (quick ? "0.25" : values["full-mp"]).split(",").map(Number),
+      threads,
+      limitS: settings.limitS,
+      tile: 256,
+    },
+    !quick && !values["no-fidelity"],
+  );
   writeReport(
     {
       name: "infer",

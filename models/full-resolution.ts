@@ -79,6 +79,31 @@ async function runWhole(
 }
 
 /**
+ * One pass over the whole of `src` (no tiles), on its own statistics or on
+ * `frozen` ones: the reference tiling is measured against. Memory grows with
+ * the photo, so only for photos that fit.
+ */
+export async function singlePass(
+  src: TiledSource,
+  engine: StatsEngine,
+  frozen?: Float32Array,
+): Promise<Uint8ClampedArray> {
+  const pixels = Uint8ClampedArray.from(src.pixels);
+  if (src.channels === 4) flattenOnWhite(pixels);
+  const chw = pixelsToCHW(pixels, src.width, src.height, src.channels);
+  const { output } = await runWhole(engine, chw, src.width, src.height, frozen);
+  return withAlpha(chwToPixels(output, src.width, src.height, src.channels), src);
+}
+
+/** Alpha from the source (the generator sees it flattened on white, the result keeps it). */
+function withAlpha(pixels: Uint8ClampedArray, src: TiledSource): Uint8ClampedArray {
+  if (src.channels === 4) {
+    for (let p = 3; p < pixels.length; p += 4) pixels[p] = src.pixels[p] as number;
+  }
+  return pixels;
+}
+
+/**
  * The statistics of `src` at the working size: shrink (area average, after
  * flattening alpha on white as the generator sees it), run once with its own
  * statistics. Also returns that run's output, which is the whole answer when
@@ -139,10 +164,7 @@ export async function translateFullResolution(
   if (pass.width === src.width && pass.height === src.height) {
     // The photo fits the working size: that pass was a single pass over all of it.
     onStep?.(1, 1);
-    const pixels = chwToPixels(pass.output, src.width, src.height, src.channels);
-    if (src.channels === 4) {
-      for (let p = 3; p < pixels.length; p += 4) pixels[p] = src.pixels[p] as number;
-    }
+    const pixels = withAlpha(chwToPixels(pass.output, src.width, src.height, src.channels), src);
     return { pixels, tiles: 0, ...statsSize };
   }
   return { ...(await tiled(pass.stats)), ...statsSize };

@@ -7,15 +7,10 @@
 import { readFileSync } from "node:fs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  chwToPixels,
-  cropCHW,
-  padCHWReflect,
-  pixelsToCHW,
-  roundUpToMultiple,
-} from "../../models/contract.ts";
+import { chwToPixels } from "../../models/contract.ts";
 import {
   type StatsEngine,
+  singlePass,
   statisticsPass,
   translateFullResolution,
 } from "../../models/full-resolution.ts";
@@ -23,6 +18,7 @@ import { resizeArea } from "../../models/resize.ts";
 import { parseManifest } from "../../models/schema.ts";
 import { defaultOverlap, type TiledSource, translateTiled } from "../../models/tiling.ts";
 import { referencePhotos } from "../../training/datasets/reference-photos.ts";
+import { worstBlockGap as gapOf, psnr as psnrOf } from "../../training/eval/metrics.ts";
 import { type OnnxRunner, onnxRunner, statsEngine } from "../../training/export/infer.ts";
 
 const TILE = { tileSize: 256, overlap: defaultOverlap(256) };
@@ -39,56 +35,6 @@ const MAX_BLOCK_GAP = 2;
 const MIN_PREVIEW_PSNR_DB = 18;
 const MAX_PREVIEW_MEAN_GAP = 8;
 
-function psnr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += ((a[i] as number) - (b[i] as number)) ** 2;
-  return sum === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10(255 ** 2 / (sum / a.length));
-}
-
-/** Largest per-channel difference of block means over all `side` x `side` blocks (RGB). */
-function worstBlockGap(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  w: number,
-  h: number,
-  side: number,
-): number {
-  let worst = 0;
-  for (let by = 0; by < h; by += side) {
-    for (let bx = 0; bx < w; bx += side) {
-      const bw = Math.min(side, w - bx);
-      const bh = Math.min(side, h - by);
-      for (let c = 0; c < 3; c++) {
-        let d = 0;
-        for (let y = by; y < by + bh; y++) {
-          for (let x = bx; x < bx + bw; x++) {
-            const i = 3 * (y * w + x) + c;
-            d += (a[i] as number) - (b[i] as number);
-          }
-        }
-        worst = Math.max(worst, Math.abs(d) / (bw * bh));
-      }
-    }
-  }
-  return worst;
-}
-
-/** One pass over the whole photo (reflect-padded to a multiple of 4), own or frozen statistics. */
-async function wholePass(engine: StatsEngine, src: TiledSource, frozen?: Float32Array) {
-  const w = roundUpToMultiple(src.width);
-  const h = roundUpToMultiple(src.height);
-  const chw = padCHWReflect(
-    pixelsToCHW(src.pixels, src.width, src.height, 3),
-    3,
-    src.width,
-    src.height,
-    w,
-    h,
-  );
-  const { output } = await engine.run(chw, w, h, frozen);
-  return chwToPixels(cropCHW(output, 3, w, h, src.width, src.height), src.width, src.height, 3);
-}
-
 const manifest = parseManifest(JSON.parse(readFileSync("models/manifest.json", "utf8")));
 const photoModels = manifest.models.filter((m) => m.id !== "glyphs-ming2kai");
 const cases = photoModels.flatMap((m) =>
@@ -100,6 +46,15 @@ const cases = photoModels.flatMap((m) =>
 );
 
 let photos: TiledSource[] = [];
+/** Interleaved RGB bytes of one photo's size, as the metrics take them. */
+const psnr = (src: { width: number; height: number }, a: Uint8ClampedArray, b: Uint8ClampedArray) =>
+  psnrOf({ ...src, data: a }, { ...src, data: b });
+const gap = (
+  src: { width: number; height: number },
+  a: Uint8ClampedArray,
+  b: Uint8ClampedArray,
+  side: number,
+) => gapOf({ ...src, data: a }, { ...src, data: b }, side);
 beforeAll(async () => {
   const files = await referencePhotos();
   photos = await Promise.all(
@@ -139,7 +94,7 @@ describe("full resolution on real photos, shipped photo models", () => {
       for (const [k, src] of photos.entries()) {
         const where = `${src.width}x${src.height}`;
         const pass = await statisticsPass(src, workingSize, engine);
-        const single = await wholePass(engine, src, pass.stats);
+        const single = await singlePass(src, engine, pass.stats);
         const tiled =
           k === 0 // the driver the site and `npm run infer` call, checked once per model
             ? (await translateFullResolution(src, { workingSize, ...TILE }, engine)).pixels
@@ -148,20 +103,18 @@ describe("full resolution on real photos, shipped photo models", () => {
                 TILE,
                 async (c, w, h) => (await engine.run(c, w, h, pass.stats)).output,
               );
-        expect(psnr(tiled, single), where).toBeGreaterThanOrEqual(MIN_TILED_PSNR_DB);
-        expect(worstBlockGap(tiled, single, src.width, src.height, 64), where).toBeLessThanOrEqual(
-          MAX_BLOCK_GAP,
-        );
+        expect(psnr(src, tiled, single), where).toBeGreaterThanOrEqual(MIN_TILED_PSNR_DB);
+        expect(gap(src, tiled, single, 64), where).toBeLessThanOrEqual(MAX_BLOCK_GAP);
 
-        const own = await wholePass(engine, src);
+        const own = await singlePass(src, engine);
         const perTile = await translateTiled(
           src,
           TILE,
           async (c, w, h) => (await engine.run(c, w, h)).output,
         );
         if (
-          psnr(perTile, own) < MIN_TILED_PSNR_DB ||
-          worstBlockGap(perTile, own, src.width, src.height, 64) > MAX_BLOCK_GAP
+          psnr(src, perTile, own) < MIN_TILED_PSNR_DB ||
+          gap(src, perTile, own, 64) > MAX_BLOCK_GAP
         )
           oldFailures++;
 
@@ -170,14 +123,16 @@ describe("full resolution on real photos, shipped photo models", () => {
           resizeArea(px, src.width, src.height, 3, pass.width, pass.height);
         const frozenSmall = shrink(single);
         const whole = Math.max(pass.width, pass.height);
-        expect(psnr(frozenSmall, preview), where).toBeGreaterThanOrEqual(MIN_PREVIEW_PSNR_DB);
-        expect(psnr(frozenSmall, preview), where).toBeGreaterThanOrEqual(
-          psnr(shrink(own), preview) - 0.5,
+        const small = { width: pass.width, height: pass.height };
+        expect(psnr(small, frozenSmall, preview), where).toBeGreaterThanOrEqual(
+          MIN_PREVIEW_PSNR_DB,
         );
-        expect(
-          worstBlockGap(frozenSmall, preview, pass.width, pass.height, whole),
-          where,
-        ).toBeLessThanOrEqual(MAX_PREVIEW_MEAN_GAP);
+        expect(psnr(small, frozenSmall, preview), where).toBeGreaterThanOrEqual(
+          psnr(small, shrink(own), preview) - 0.5,
+        );
+        expect(gap(small, frozenSmall, preview, whole), where).toBeLessThanOrEqual(
+          MAX_PREVIEW_MEAN_GAP,
+        );
       }
       expect(oldFailures).toBe(photos.length);
     }, 180_000);

@@ -10,10 +10,17 @@
  */
 import type { RgbImage } from "./image.ts";
 
+/** Any interleaved RGB image: RgbImage, or bytes with their size. */
+export interface RgbLike {
+  width: number;
+  height: number;
+  data: ArrayLike<number>;
+}
+
 export const PSNR_CAP_DB = 10 * Math.log10(255 ** 2 / 1e-10);
 export const SSIM_WINDOW = 11;
 
-function sameSize(a: RgbImage, b: RgbImage): void {
+function sameSize(a: RgbLike, b: RgbLike): void {
   if (a.width !== b.width || a.height !== b.height) {
     throw new RangeError(`images differ in size: ${a.width}x${a.height} vs ${b.width}x${b.height}`);
   }
@@ -27,12 +34,40 @@ export function l1(a: RgbImage, b: RgbImage): number {
   return sum / a.data.length / 255;
 }
 
-export function psnr(a: RgbImage, b: RgbImage): number {
+export function psnr(a: RgbLike, b: RgbLike): number {
   sameSize(a, b);
   let sum = 0;
   for (let i = 0; i < a.data.length; i++)
     sum += ((a.data[i] as number) - (b.data[i] as number)) ** 2;
   return 10 * Math.log10(255 ** 2 / Math.max(sum / a.data.length, 1e-10));
+}
+
+/**
+ * The largest gap between the two images' mean colour over any `side` x `side`
+ * block (edge blocks as far as the image goes), per channel, in levels: what
+ * the eye sees as a patch of another tint, such as a tile of another colour.
+ */
+export function worstBlockGap(a: RgbLike, b: RgbLike, side: number): number {
+  sameSize(a, b);
+  const { width: w, height: h } = a;
+  let worst = 0;
+  for (let by = 0; by < h; by += side) {
+    for (let bx = 0; bx < w; bx += side) {
+      const bw = Math.min(side, w - bx);
+      const bh = Math.min(side, h - by);
+      for (let c = 0; c < 3; c++) {
+        let d = 0;
+        for (let y = by; y < by + bh; y++) {
+          for (let x = bx; x < bx + bw; x++) {
+            const i = 3 * (y * w + x) + c;
+            d += (a.data[i] as number) - (b.data[i] as number);
+          }
+        }
+        worst = Math.max(worst, Math.abs(d) / (bw * bh));
+      }
+    }
+  }
+  return worst;
 }
 
 export function luminance(img: RgbImage): Float64Array {
