@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { inferCommand, parseInferOptions } from "../../training/infer/cli.ts";
 import {
   parseTrainOptions,
   parseTranslateOptions,
@@ -71,4 +72,21 @@ describe("commands shown in the docs", () => {
         expect(() => parseTranslateOptions(args), args.join(" ")).not.toThrow();
     });
   }
+});
+
+describe("npm run infer examples", () => {
+  it("every example in README.md and docs/export.md parses", () => {
+    const examples = ["README.md", "docs/export.md"].flatMap((f) => commands(f, "infer"));
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+    for (const args of examples)
+      expect(() => parseInferOptions(args), args.join(" ")).not.toThrow();
+  });
+
+  it("docs/export.md lists every infer option", () => {
+    const text = readFileSync(new URL("../../docs/export.md", import.meta.url), "utf8");
+    const section = text.slice(text.indexOf("npm run infer`"), text.indexOf("## For other code"));
+    const listed = [...section.matchAll(/^\|\s*`(--[a-z-]+)/gm)].map((m) => m[1]);
+    const program = inferCommand();
+    expect(listed).toEqual(program.options.map((o) => o.long));
+  });
 });

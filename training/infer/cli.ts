@@ -183,8 +183,9 @@ function positiveInt(min: number, flag: string) {
   };
 }
 
-export function parseInferOptions(argv: string[]): InferOptions {
-  const program = new Command("infer")
+/** The command with every option (the docs test reads its option list). */
+export function inferCommand(): Command {
+  return new Command("infer")
     .description(
       "Translate photos with an exported or imported ONNX generator at their own size (statistics pass, then tiles with frozen statistics).",
     )
@@ -241,9 +242,11 @@ export function parseInferOptions(argv: string[]): InferOptions {
       positiveInt(0, "--threads"),
       os.availableParallelism(),
     )
-    .exitOverride()
-    .parse(argv, { from: "user" });
-  return program.opts<InferOptions>();
+    .exitOverride();
+}
+
+export function parseInferOptions(argv: string[]): InferOptions {
+  return inferCommand().parse(argv, { from: "user" }).opts<InferOptions>();
 }
 
 if (import.meta.main) {
