@@ -4,22 +4,13 @@
  * builds and checks its answers with these schemas, the site parses them, and
  * the OpenAPI document is generated from them.
  *
- * Written with `zod/mini` and without importing schema.ts's values: the site's
- * share page bundles this file, and zod's full build (pulled in by schema.ts)
- * would add about 90 kB there; zod/mini with these few schemas adds about 6 kB.
+ * Written with `zod/mini` and without importing schema.ts: the site's share
+ * page bundles this file, and zod's full build (pulled in by schema.ts) would
+ * add about 90 kB there; zod/mini with these few schemas adds about 6 kB. The
+ * manifest's directions and variants come from names.ts, which has no zod.
  */
 import * as z from "zod/mini";
-import type { Direction, Dtype } from "./schema.ts";
-
-/**
- * schema.ts's DIRECTIONS and DTYPES, restated as values for the reason above;
- * `Exactly` makes tsc fail if either list drifts from the manifest's.
- */
-type Exactly<T, U> = [T] extends [U] ? ([U] extends [T] ? true : never) : never;
-const SHARE_DIRECTIONS = ["AtoB", "BtoA"] as const;
-const SHARE_DTYPES = ["fp32", "fp16", "int8"] as const;
-true satisfies Exactly<(typeof SHARE_DIRECTIONS)[number], Direction>;
-true satisfies Exactly<(typeof SHARE_DTYPES)[number], Dtype>;
+import { DIRECTIONS, DTYPES } from "./names.ts";
 
 // ---------------------------------------------------------------- limits
 
@@ -119,8 +110,8 @@ export type ShareCreated = z.infer<typeof ShareCreated>;
 export const ShareView = z.object({
   id: ShareId,
   modelId: z.string().check(z.minLength(1)),
-  direction: z.enum(SHARE_DIRECTIONS),
-  variant: z.enum(SHARE_DTYPES),
+  direction: z.enum(DIRECTIONS),
+  variant: z.enum(DTYPES),
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
   /** Site-relative path of the output image. */
@@ -133,6 +124,6 @@ export type ShareView = z.infer<typeof ShareView>;
 /** The text fields of POST /api/v1/shares (multipart; `output` and `input` are files). */
 export const ShareFields = z.object({
   modelId: z.string().check(z.minLength(1)),
-  direction: z.enum(SHARE_DIRECTIONS),
-  variant: z.enum(SHARE_DTYPES),
+  direction: z.enum(DIRECTIONS),
+  variant: z.enum(DTYPES),
 });

@@ -4,13 +4,12 @@
  * Every part imports this module; nothing else defines these shapes.
  */
 import { z } from "zod";
+import { DIRECTIONS, DTYPES, PROVIDERS } from "./names.ts";
 import { NORM_FREEZE_INPUT, NORM_STATS_INPUT, NORM_STATS_OUTPUT } from "./norm-stats.ts";
 
-export const SCHEMA_VERSION = 1 as const;
+export { DIRECTIONS, DTYPES, PROVIDERS };
 
-export const DTYPES = ["fp32", "fp16", "int8"] as const;
-export const PROVIDERS = ["webgpu", "wasm"] as const;
-export const DIRECTIONS = ["AtoB", "BtoA"] as const;
+export const SCHEMA_VERSION = 1 as const;
 
 export const Dtype = z.enum(DTYPES);
 export const Provider = z.enum(PROVIDERS);

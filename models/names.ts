@@ -1,0 +1,13 @@
+/**
+ * The manifest's closed vocabularies as plain values, with no zod: schema.ts
+ * builds its enums from them (and re-exports them), and api.ts, which the
+ * site's share page bundles with zod/mini only, uses them without pulling in
+ * zod's full build.
+ */
+
+/** Variants a generator is exported in. */
+export const DTYPES = ["fp32", "fp16", "int8"] as const;
+/** onnxruntime-web execution providers a variant is checked on. */
+export const PROVIDERS = ["webgpu", "wasm"] as const;
+/** Which way a generator translates: domain A to B, or B to A. */
+export const DIRECTIONS = ["AtoB", "BtoA"] as const;
