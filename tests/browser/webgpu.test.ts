@@ -56,6 +56,21 @@ describe("WebGPU in headless Chromium", () => {
     expect(browser.problems.filter((p) => !/status of 404/.test(p))).toEqual([]);
   }, 240_000); // SwiftShader compiles every shader on the CPU
 
+  it("runs full resolution (statistics pass, then tiles on frozen statistics) like onnxruntime-node", async () => {
+    const { page } = browser;
+    await openSite(page, `${worker.url}/`);
+    await pickModel(page, "tiny-fp32");
+    await setOptions(page, { engine: "webgpu", mode: "full", workingSize: 64 });
+    const photo = await testPhoto(100, 72); // statistics at 64x46, then 2 x 2 tiles of 64
+    const gpu = await translate(page, upload(page, "#photo-file", "p.png", "image/png", photo), {
+      timeoutMs: 110_000,
+    });
+    expect([gpu.engine, gpu.dtype, gpu.fellBack]).toEqual(["webgpu", "fp32", false]);
+    expect(gpu.note).toMatch(/^WebGPU fp32: 100×72 in 4 tiles in .*colour statistics/);
+    const expected = await referenceTranslate(fp32Only.onnx.get("fp32") as Uint8Array, photo, 64);
+    expect(diffRgb(await decodeRgba(gpu.png), expected).max).toBeLessThanOrEqual(1);
+  }, 240_000);
+
   it("falls back to WebAssembly when the WebGPU device is lost, and says so", async () => {
     const { page } = browser;
     await openSite(page, `${worker.url}/?model=tiny&fault=gpu-lost`);
