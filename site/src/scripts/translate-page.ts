@@ -126,7 +126,7 @@ function summarise(): void {
   const mode =
     checked("mode") === "full"
       ? `Full resolution up to ${ui.maxPixels.selectedOptions[0]?.textContent ?? ""}`
-      : "Fast preview";
+      : "Quick preview";
   ui.optionsSummary.textContent = `${mode}, ${ui.workingSize.value} px, ${state.engineName}`;
 }
 
@@ -293,7 +293,7 @@ async function run(): Promise<void> {
       job.photo,
       {
         engine: engineChoice(),
-        mode: (checked("mode") as Mode) ?? "fast",
+        mode: (checked("mode") as Mode) ?? "full",
         workingSize: Number(ui.workingSize.value),
         maxPixels: Number(ui.maxPixels.value),
         signal: running.signal,
