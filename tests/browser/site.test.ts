@@ -285,9 +285,11 @@ describe("translate page on WebAssembly", () => {
       mimeType: "image/png",
       buffer: Buffer.from("not a png at all"),
     });
+    // Said once: Chromium's own reason ("The source image could not be decoded.") is not repeated.
     await expect
       .poll(() => page.locator("#messages").textContent())
-      .toMatch(/could not be decoded/);
+      .toMatch(/This image could not be decoded\. Try saving it as JPEG or PNG\./);
+    expect((await page.locator("#messages").textContent())?.match(/decod/gi)).toHaveLength(1);
   });
 
   it("runs a model file opened from disk without uploading anything", async () => {

@@ -16,17 +16,21 @@ export function unsupportedFileMessage(file: File): string | undefined {
 }
 
 /**
- * What onnxruntime says when the bytes are not an ONNX model at all (ERROR_CODE 7,
- * "protobuf parsing failed", or "Failed to load model"), as opposed to a model that loads and fails.
+ * A photo that did not decode, said once: the browser's reason is added only
+ * when it says more than that (Chromium's is "The source image could not be
+ * decoded.").
  */
-const NOT_ONNX = /protobuf parsing failed|failed to load model|ModelProto/i;
+function decodeMessage(reason: string): string {
+  const more = reason && !/decod/i.test(reason) ? ` (${reason})` : "";
+  return `This image could not be decoded${more}. Try saving it as JPEG or PNG.`;
+}
 
 export function describeError(err: unknown): string {
   if (err instanceof DownloadError) return `${err.message} Check your connection and try again.`;
   if (err instanceof InferenceError) {
     switch (err.code) {
       case "decode":
-        return `This image could not be decoded (${err.message}). Try saving it as JPEG or PNG.`;
+        return decodeMessage(err.message);
       case "canvas":
         return `This browser could not process the image: ${err.message}. Try Fast mode or a smaller working size.`;
       case "runtime":
@@ -37,9 +41,9 @@ export function describeError(err: unknown): string {
         return `This model cannot be used: ${err.message}`;
       case "no-webgpu":
         return `No WebGPU: ${err.message}. Choose WebAssembly or Automatic.`;
+      case "not-onnx":
+        return "This file is not a valid ONNX model: it could not be read as one. Export the generator to ONNX again, or open another file.";
       case "engine":
-        if (NOT_ONNX.test(err.message))
-          return "This file is not a valid ONNX model: it could not be read as one. Export the generator to ONNX again, or open another file.";
         return `The model failed to run on ${err.engine === "webgpu" ? "WebGPU" : "WebAssembly"}: ${err.message}`;
       default:
         return `Something went wrong: ${err.message}`;

@@ -157,11 +157,47 @@ async function loadOrt(config: EngineConfig): Promise<typeof Ort> {
  */
 const BACKEND_FAILED = /^no available backend found/;
 const NOT_LOADED = /fetch|import|load|ENOENT|Cannot find module/i;
+/** ORT's words for bytes it cannot parse as a ModelProto (its status INVALID_PROTOBUF is 7). */
+const PROTOBUF_FAILED = /protobuf parsing failed|ERROR_CODE: 7\b/i;
+
+/**
+ * ONNX ModelProto fields by number and protobuf wire type (0 varint, 2
+ * length-delimited): ir_version, producer name and version, domain,
+ * model_version, doc_string, graph, opset_import, metadata_props,
+ * training_info, functions. A model file starts with one of them (writers put
+ * ir_version first).
+ */
+const MODEL_PROTO_FIELDS: ReadonlyMap<number, number> = new Map([
+  [1, 0],
+  [2, 2],
+  [3, 2],
+  [4, 2],
+  [5, 0],
+  [6, 2],
+  [7, 2],
+  [8, 2],
+  [14, 2],
+  [20, 2],
+  [25, 2],
+]);
+
+/** Whether the first bytes are the tag of a ModelProto field: a cheap "could this be ONNX". */
+export function startsLikeModelProto(bytes: Uint8Array): boolean {
+  let tag = 0;
+  for (let i = 0; i < Math.min(bytes.length, 5); i++) {
+    const b = bytes[i] as number;
+    tag += (b & 0x7f) * 2 ** (7 * i);
+    if (b < 0x80) return MODEL_PROTO_FIELDS.get(Math.floor(tag / 8)) === tag % 8;
+  }
+  return false;
+}
 
 /**
  * Create a session for a generator file. Throws RuntimeLoadError when ORT's
- * files do not load, ContractError for a file without our I/O, and EngineError
- * (ORT's own message) when the model or provider fails.
+ * files do not load, NotOnnxError when the file is no ONNX model at all (it
+ * does not start like a ModelProto, or ORT could not parse it as one),
+ * ContractError for a file without our I/O, and EngineError (ORT's own
+ * message) when the model or provider fails.
  */
 export async function createSession(
   model: Uint8Array,
@@ -181,9 +217,11 @@ export async function createSession(
     });
   } catch (err) {
     const message = messageOf(err);
-    throw BACKEND_FAILED.test(message) && NOT_LOADED.test(message)
-      ? new RuntimeLoadError(`the files in ${config.ortBase} did not load (${message})`)
-      : new EngineError(message);
+    if (BACKEND_FAILED.test(message) && NOT_LOADED.test(message))
+      throw new RuntimeLoadError(`the files in ${config.ortBase} did not load (${message})`);
+    if (!startsLikeModelProto(model) || PROTOBUF_FAILED.test(message))
+      throw new NotOnnxError(message);
+    throw new EngineError(message);
   }
   let statsLength = 0;
   try {
@@ -203,6 +241,11 @@ export async function createSession(
 /** The file loaded but is not a generator with our I/O contract (not an engine failure). */
 export class ContractError extends Error {
   override name = "ContractError";
+}
+
+/** The file is not an ONNX model at all: no engine can read it, so there is nothing to fall back to. */
+export class NotOnnxError extends Error {
+  override name = "NotOnnxError";
 }
 
 /** onnxruntime-web's own files did not load (offline before they were cached, a broken deploy). */

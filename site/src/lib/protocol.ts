@@ -67,12 +67,14 @@ export interface Translated {
 
 /**
  * engine: the session could not be created or a run failed (the page may fall back);
+ * not-onnx: the file is not an ONNX model at all (no fall back: no engine reads it);
  * contract: the file is not a generator with our I/O; decode: not a readable image;
  * canvas: drawing or encoding in the worker failed; runtime: onnxruntime-web's
  * files did not load; memory: an allocation failed; no-webgpu: no adapter or device.
  */
 export type ErrorCode =
   | "engine"
+  | "not-onnx"
   | "contract"
   | "decode"
   | "canvas"

@@ -16,6 +16,10 @@ export interface Raster {
   sourceHeight: number;
 }
 
+/**
+ * The photo did not decode. The message is the browser's reason alone (or
+ * empty): the page says "could not be decoded" around it, once.
+ */
 export class DecodeError extends Error {
   override name = "DecodeError";
 }
@@ -57,7 +61,7 @@ export async function decodeImage(blob: Blob, limits: DecodeLimits = {}): Promis
   try {
     bitmap = await createImageBitmap(blob, { imageOrientation: "from-image" });
   } catch (err) {
-    throw new DecodeError(`this browser could not decode the image (${(err as Error).message})`);
+    throw new DecodeError(err instanceof Error ? err.message : String(err));
   }
   try {
     const [width, height] = fitPixels(
