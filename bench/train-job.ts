@@ -22,7 +22,7 @@ export const VARIANTS = ["before", "after", "after2"] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 export interface Job {
-  backend: "tensorflow" | "webgpu" | "wasm" | "cpu";
+  backend: "tensorflow" | "webgpu" | "native" | "wasm" | "cpu";
   variant: Variant;
   size: number;
   ngf: number;

@@ -22,7 +22,7 @@ const SIZES = [
   { size: 128, ngf: 32, blocks: 6 },
   { size: 256, ngf: 64, blocks: 9 },
 ] as const;
-const BACKENDS = ["tensorflow", "webgpu", "wasm", "cpu"] as const;
+const BACKENDS = ["tensorflow", "webgpu", "native", "wasm", "cpu"] as const;
 
 function inChild(job: Job, limitS: number): Promise<JobResult | string> {
   return new Promise((resolve) => {
@@ -88,7 +88,7 @@ export async function run(args: string[]): Promise<void> {
     for (const s of sizes) {
       const row: Row = { backend, size: s.size, ngf: s.ngf, blocks: s.blocks };
       for (const variant of variants) {
-        if (variant === "after2" && backend !== "wasm") continue; // two workers: wasm only
+        if (variant === "after2" && backend !== "wasm" && backend !== "native") continue; // two workers: wasm only
         const job: Job = {
           backend,
           variant,

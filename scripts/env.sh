@@ -25,4 +25,6 @@ ensure_deps() {
     (cd "$ROOT" && npm ci --no-audit --no-fund)
     cp "$ROOT/package-lock.json" "$stamp"
   fi
+  # The oneDNN convolutions of --backend native (rebuilt only when their sources change; never fails).
+  bash "$ROOT/scripts/build-native.sh"
 }

@@ -77,6 +77,7 @@ const BACKENDS = [
   "auto",
   "tensorflow",
   "webgpu",
+  "native",
   "wasm",
   "cpu",
 ] as const satisfies readonly BackendChoice[];
@@ -96,7 +97,7 @@ const COMMON = {
   backend: choice(
     BACKENDS,
     "auto",
-    "TensorFlow.js backend; auto tries tfjs-node-gpu, tfjs-node, wasm, cpu; webgpu runs on any Vulkan/Metal/D3D12 GPU (Dawn)",
+    "TensorFlow.js backend; auto tries tfjs-node-gpu, tfjs-node, native (wasm with oneDNN convolutions), wasm, cpu; webgpu runs on any Vulkan/Metal/D3D12 GPU (Dawn)",
   ),
   epoch: str("latest", "checkpoint to load: latest, an epoch number or iter_N"),
 };

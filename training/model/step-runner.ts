@@ -22,7 +22,11 @@ export interface StepRunner {
   close(): Promise<void>;
 }
 
-/** Two workers per step where they pay: wasm runs one thread per instance. */
+/**
+ * Two workers per step where they pay: wasm runs one thread per instance; on
+ * native (wasm with oneDNN convolutions) two workers with half the cores' conv
+ * threads each beat one step with all of them (docs/training-runtime.md).
+ */
 function stepThreads(o: TrainOptions, runtime: Runtime): 1 | 2 {
   if (runtime.backend !== "wasm") {
     if (o.threads === "2")
@@ -45,7 +49,7 @@ export async function startModel(
   try {
     if (resume) await restoreModel(model, resume);
     if (model instanceof SplitCycleGAN)
-      pair = await WorkerPair.start(model, o, "wasm", runtime.kernels);
+      pair = await WorkerPair.start(model, o, runtime.kind, runtime.kernels);
   } catch (e) {
     model.dispose();
     throw e;

@@ -3,24 +3,32 @@
  * primitive ops that are correct (and fast) on it.
  *
  * auto: @tensorflow/tfjs-node-gpu, then @tensorflow/tfjs-node (optional peer
- * dependencies: their install downloads libtensorflow), then WebAssembly
- * (SIMD; threads where the platform allows), then the pure-JS CPU backend.
+ * dependencies: their install downloads libtensorflow), then native (the
+ * WebAssembly backend with its convolutions on oneDNN, native/dnnl-conv/),
+ * then WebAssembly (SIMD), then the pure-JS CPU backend.
  * webgpu (asked for by name only: a software adapter is slower than wasm)
  * runs @tensorflow/tfjs-backend-webgpu on Dawn (the `webgpu` package) in
  * Node, or on the page's navigator.gpu in a browser.
  */
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 // The tfjs bundle registers tfjs-core's gradient functions (tfjs-core's own
 // Node build leaves them out) and the CPU backend; everything else comes from tfjs-core.
 import "@tensorflow/tfjs";
 import * as tf from "@tensorflow/tfjs-core";
 import { type Ops, referenceOps } from "../networks/tfjs.ts";
+import {
+  checkAddon,
+  installNativeConvKernels,
+  loadAddon,
+  removeNativeConvKernels,
+} from "./native-conv.ts";
 import { trainingOps } from "./ops.ts";
 import { registerWasmKernels } from "./wasm-kernels.ts";
 import { loadWebgpu } from "./webgpu.ts";
 
-export const BACKEND_CHOICES = ["auto", "tensorflow", "webgpu", "wasm", "cpu"] as const;
+export const BACKEND_CHOICES = ["auto", "tensorflow", "webgpu", "native", "wasm", "cpu"] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface Runtime {
@@ -31,9 +39,13 @@ export interface Runtime {
   ops: Ops;
   /** The kernel set it was started with (a worker thread starts the same one). */
   kernels: "fast" | "baseline";
+  /** The choice that loaded ("auto" resolved): a worker thread starts the same one. */
+  kind: Exclude<BackendChoice, "auto">;
 }
 
 const TFJS_VERSION = "4.22.0";
+/** auto: fastest first (measured in docs/training-runtime.md). */
+const AUTO_ORDER = ["tensorflow", "native", "wasm", "cpu"] as const;
 const require = createRequire(import.meta.url);
 
 export interface BackendOptions {
@@ -43,6 +55,12 @@ export interface BackendOptions {
    * referenceOps) for before/after benchmarks; it computes the same numbers.
    */
   kernels?: "fast" | "baseline";
+  /**
+   * native: OpenMP threads for the oneDNN convolutions. Default: half the
+   * cores, since the trainer splits a step over two workers on native too,
+   * each with its own conv threads (measured faster than one step with all cores).
+   */
+  convThreads?: number;
 }
 
 type Loader = () => Promise<string>;
@@ -72,11 +90,23 @@ async function loadWasm(kernels: "fast" | "baseline"): Promise<string> {
   // In Node the .wasm binaries are read from the package folder, not fetched.
   const dir = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm"));
   wasm.setWasmPaths(`${dir}${path.sep}`);
+  removeNativeConvKernels();
   registerWasmKernels(kernels);
   if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend failed to initialise");
   const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
   const threads = wasm.getThreadsCount();
   return `wasm (${simd ? "SIMD" : "no SIMD"}, ${threads} thread${threads === 1 ? "" : "s"})`;
+}
+
+/** wasm with its convolutions on oneDNN (training/runtime/native-conv.ts). */
+async function loadNativeConvs(threads: number): Promise<string> {
+  const addon = loadAddon();
+  addon.setThreads(threads);
+  checkAddon(addon);
+  const wasm = await loadWasm("fast");
+  installNativeConvKernels(addon);
+  const t = `${threads} thread${threads === 1 ? "" : "s"}`;
+  return `native (oneDNN ${addon.info().version} convolutions, ${t}; ${wasm} for the rest)`;
 }
 
 async function loadCpu(): Promise<string> {
@@ -99,6 +129,9 @@ function loaders(kind: Exclude<BackendChoice, "auto">, o: Required<BackendOption
       ];
     case "webgpu":
       return [loadWebgpu];
+    case "native":
+      if (o.kernels === "baseline") throw new Error("native has no baseline kernel set; use wasm");
+      return [() => loadNativeConvs(o.convThreads)];
     case "wasm":
       return [() => loadWasm(o.kernels)];
     case "cpu":
@@ -129,24 +162,37 @@ export async function initBackend(
   choice: BackendChoice,
   options: BackendOptions = {},
 ): Promise<Runtime> {
-  const o: Required<BackendOptions> = { kernels: "fast", ...options };
+  const o: Required<BackendOptions> = {
+    kernels: "fast",
+    convThreads: Math.max(1, Math.floor(availableParallelism() / 2)),
+    ...options,
+  };
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new Error(
       `Unsupported backend "${choice}". Should be one of: ${BACKEND_CHOICES.join(", ")}.`,
     );
   }
+  const baseline = o.kernels === "baseline";
+  // The baseline set is the wasm path before any kernel work: never on native convs.
   const order: Exclude<BackendChoice, "auto">[] =
-    choice === "auto" ? ["tensorflow", "wasm", "cpu"] : [choice];
+    choice !== "auto" ? [choice] : baseline ? ["tensorflow", "wasm", "cpu"] : [...AUTO_ORDER];
   const failures: string[] = [];
   for (const kind of order) {
+    const before = failures.length;
     const name = await firstThatLoads(loaders(kind, o), failures);
+    if (kind === "native" && choice === "auto" && failures.length > before) {
+      // The one line that says why training runs slower than it could.
+      console.warn(
+        `[backend] native convolutions unavailable, training on wasm: ${failures.at(-1)}`,
+      );
+    }
     if (name !== null) {
-      const baseline = o.kernels === "baseline";
       return {
         name: baseline ? `${name}, baseline kernels` : name,
         backend: tf.getBackend(),
         ops: baseline ? referenceOps : trainingOps,
         kernels: o.kernels,
+        kind,
       };
     }
   }

@@ -1,9 +1,11 @@
 /** Backend selection: names, fall-backs and the errors a user sees. */
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { referenceOps } from "../../../training/networks/tfjs.ts";
 import { type BackendChoice, initBackend } from "../../../training/runtime/backend.ts";
+import { ADDON_PATH } from "../../../training/runtime/native-conv.ts";
 
 const require = createRequire(import.meta.url);
 const installed = (pkg: string) => {
@@ -47,10 +49,11 @@ describe("initBackend", () => {
   });
 
   it.skipIf(nativeInstalled)(
-    "auto falls back to wasm when tfjs-node is not installed",
+    "auto falls back to native (or wasm) when tfjs-node is not installed",
     async () => {
       const rt = await initBackend("auto");
       expect(rt.backend).toBe("wasm");
+      expect(rt.kind).toBe(existsSync(ADDON_PATH) ? "native" : "wasm");
     },
   );
 
@@ -65,7 +68,7 @@ describe("initBackend", () => {
 
   it("rejects unknown backends with the valid names", async () => {
     await expect(initBackend("webgl" as BackendChoice)).rejects.toThrow(
-      /Should be one of: auto, tensorflow, webgpu, wasm, cpu/,
+      /Should be one of: auto, tensorflow, webgpu, native, wasm, cpu/,
     );
   });
 });
