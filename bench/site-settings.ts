@@ -20,6 +20,8 @@ export interface Settings {
   firstRuns: number;
   /** Seconds one latency measurement or one first translation may take. */
   limitS: number;
+  /** Photo sizes of the full-resolution measure, in megapixels (none: skipped). */
+  fullMp: number[];
 }
 
 export function parse(args: string[]): Settings {
@@ -36,6 +38,7 @@ export function parse(args: string[]): Settings {
       models: { type: "string" },
       "first-runs": { type: "string" },
       "limit-s": { type: "string", default: "600" },
+      "full-mp": { type: "string" },
     },
   });
   const engines = (values.engines ?? "").split(",").filter(Boolean);
@@ -62,7 +65,14 @@ export function parse(args: string[]): Settings {
   if (!(Number.isInteger(firstRuns) && firstRuns >= 1))
     throw new Error(`--first-runs must be a whole number from 1, got ${values["first-runs"]}`);
   if (!(limitS > 0)) throw new Error(`--limit-s must be a positive number of seconds`);
+  const fullMp = (values["full-mp"] ?? (quick ? "0.5" : "2,12,24"))
+    .split(",")
+    .filter((x) => x && x !== "none")
+    .map(Number);
+  if (fullMp.some((x) => !(x > 0)))
+    throw new Error(`--full-mp takes megapixels (e.g. 2,12,24) or none, got ${values["full-mp"]}`);
   return {
+    fullMp,
     sizes,
     runs: Number(values.runs ?? (quick ? 2 : 5)),
     warmup: Number(values.warmup ?? 1),

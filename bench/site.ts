@@ -1,6 +1,6 @@
 /**
  * `npm run bench:site [-- --quick | --models shipped,ngf64,ngf32 --sizes 256,512 --runs 5 --warmup 1
- *   --first-runs 3 --limit-s 600 --engines wasm,webgpu --software-webgpu | --gpu]`
+ *   --first-runs 3 --limit-s 600 --engines wasm,webgpu --software-webgpu | --gpu --full-mp 2,12,24]`
  *
  * The site in headless Chromium, served by the real worker on 127.0.0.1:
  * - first view: scripts and bytes of JavaScript (raw, gzip, brotli);
@@ -8,7 +8,9 @@
  *   (reload: model from the Cache API);
  * - onnxruntime-web latency per engine, thread count, variant and size, with
  *   onnxruntime-node on the same files as the native reference, at 1 thread
- *   and at as many as the multi-threaded wasm rows use.
+ *   and at as many as the multi-threaded wasm rows use;
+ * - full resolution of a real photo at 2, 12 and 24 MP: time, statistics pass,
+ *   peak memory (site-full-resolution.ts).
  * Models: the shipped generators plus the reference sizes (ngf 64 / 9 blocks,
  * ngf 32 / 6 blocks) with random weights. WebGPU on a software adapter
  * (SwiftShader) is 100-300x slower than wasm and is skipped unless
@@ -23,6 +25,7 @@
 import os from "node:os";
 import { startWorker } from "../scripts/lib/worker-server.ts";
 import { packageVersions, type RunStart, runStart, writeReport } from "./report.ts";
+import { measureFullResolution } from "./site-full-resolution.ts";
 import { measureChromium, measureNative } from "./site-latency.ts";
 import { measureFirstTranslations, measureFirstView } from "./site-load.ts";
 import { benchModels } from "./site-models.ts";
@@ -45,6 +48,7 @@ export async function run(args: string[]): Promise<void> {
     const first = await measureFirstTranslations(worker.url, models, s);
     const native = await measureNative(models, s, cores);
     const chromium = await measureChromium(worker.url, models, s, cores, native.medians);
+    const full = await measureFullResolution(worker.url, models, s, s.fullMp);
     const report = {
       settings: { ...s, models: models.map((m) => m.label) },
       started,
@@ -56,6 +60,19 @@ export async function run(args: string[]): Promise<void> {
       first.model.label,
     );
     writeLatencyReport(report, [native, chromium], s, cores);
+    if (full.rows.length > 0) {
+      writeReport(
+        {
+          name: "site-full-resolution",
+          settings: report.settings,
+          started,
+          rows: full.rows,
+          notes: full.notes,
+          samples: full.samples,
+        },
+        report.versions,
+      );
+    }
   } finally {
     await worker.stop();
   }

@@ -5,6 +5,8 @@ export interface SiteOptions {
   engine?: "auto" | "webgpu" | "wasm";
   mode?: "fast" | "full";
   workingSize?: number;
+  /** The "Largest result" cap, one of its option values. */
+  maxPixels?: number;
 }
 
 export async function openSite(page: Page, url: string): Promise<void> {
@@ -25,6 +27,7 @@ export async function setOptions(page: Page, o: SiteOptions): Promise<void> {
   if (o.engine) await page.check(`input[name=engine][value=${o.engine}]`);
   if (o.mode) await page.check(`input[name=mode][value=${o.mode}]`);
   if (o.workingSize) await page.selectOption("#working-size", String(o.workingSize));
+  if (o.maxPixels) await page.selectOption("#max-pixels", String(o.maxPixels));
 }
 
 async function runs(page: Page): Promise<number> {
@@ -38,6 +41,10 @@ export interface Result {
   fellBack: boolean;
   note: string;
   messages: string;
+  /** The page's own timing of the run (decode, statistics pass, tiles, encode) and its parts. */
+  ms: number;
+  statsMs: number;
+  tiles: number;
 }
 
 export interface TranslateOptions {
@@ -82,6 +89,9 @@ export async function translate(
     fellBack: data.fellBack === "true",
     note: (await page.locator("#engine-note").textContent()) ?? "",
     messages: (await page.locator("#messages").textContent()) ?? "",
+    ms: Number(data.ms),
+    statsMs: Number(data.statsMs),
+    tiles: Number(data.tiles),
   };
 }
 

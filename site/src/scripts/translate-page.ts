@@ -253,6 +253,8 @@ function showResult(job: Job, outcome: Outcome): void {
     dtype: outcome.dtype,
     fellBack: String(outcome.fellBack),
     ms: String(Math.round(outcome.ms)),
+    statsMs: String(Math.round(outcome.statsMs)),
+    tiles: String(outcome.tiles),
     runs: String(Number(ui.result.dataset.runs ?? 0) + 1),
   });
   sharePanel.reset();
