@@ -85,21 +85,33 @@ let instance = 0;
 
 /** Mean over H and W as two reductions (rows, then columns). */
 const spatialMean = (x: tf.Tensor) => tf.mean(tf.mean(x, 2, true), 1, true);
+/** Mean over the batch, H and W as three reductions (a batch norm's statistics). */
+const batchMean = (x: tf.Tensor) => tf.mean(spatialMean(x), 0, true);
+
+/** (x - mean) / sqrt(variance + epsilon), both moments taken with `mean`. */
+function normalise(
+  x: tf.Tensor4D,
+  epsilon: number,
+  mean: (t: tf.Tensor) => tf.Tensor,
+): tf.Tensor4D {
+  const centred = tf.sub(x, mean(x));
+  const variance = mean(tf.square(centred));
+  return tf.mul(centred, tf.rsqrt(tf.add(variance, epsilon)));
+}
 
 /**
- * The reference ops with a more precise instance norm, for the export check.
+ * The reference ops with more precise norms, for the export check.
  * The wasm backend reduces H x W values in one float32 pass (relative error
  * ~1e-6 on the mean); normalisation divides that by the channel's std, and
  * over 20 norm layers a trained generator drifted ~1e-3 from a float64
- * forward pass. Two shorter reductions stay within ~1e-5. Same function.
+ * forward pass. Shorter reductions, then the variance of the centred values,
+ * stay within ~1e-5. Same functions: the instance norm over H and W, the
+ * batch norm (--norm batch) over the batch too.
  */
 export const checkOps: Ops = {
   ...referenceOps,
-  instanceNorm: (x, epsilon) => {
-    const centred = tf.sub(x, spatialMean(x));
-    const variance = spatialMean(tf.square(centred));
-    return tf.mul(centred, tf.rsqrt(tf.add(variance, epsilon)));
-  },
+  instanceNorm: (x, epsilon) => normalise(x, epsilon, spatialMean),
+  batchNorm: (x, epsilon) => normalise(x, epsilon, batchMean),
 };
 
 /**
