@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -9,6 +10,7 @@ import { CycleGAN } from "../../training/model/cyclegan.ts";
 import { train } from "../../training/model/train-loop.ts";
 import { parseTrainOptions } from "../../training/options.ts";
 import { initBackend, type Runtime } from "../../training/runtime/backend.ts";
+import { ADDON_PATH } from "../../training/runtime/native-conv.ts";
 import { makeShapes } from "./helpers/shapes.ts";
 
 let dir: string;
@@ -65,20 +67,38 @@ async function latestTensors(name: string) {
   return { state: ckpt.state, tensors: await readTensors(ckpt.file, ckpt.header) };
 }
 
-describe("resume", () => {
+// The native path (oneDNN convolutions) must resume as exactly as wasm, where it is built.
+const KINDS = existsSync(ADDON_PATH) ? (["wasm", "native"] as const) : (["wasm"] as const);
+
+describe.each(KINDS)("resume on %s", (kind) => {
+  beforeAll(async () => {
+    runtime = await initBackend(kind);
+  });
+  afterAll(async () => {
+    runtime = await initBackend("wasm");
+  });
+  // run names per backend; wasm keeps the plain names the tests below reuse
+  const run = (name: string) => (kind === "wasm" ? name : `${kind}-${name}`);
+  const engine = kind === "wasm" ? /^wasm \(/ : /^native \(oneDNN /;
+
   it("N steps straight equal N/2 + resume + N/2, and the loop leaks no tensors", async () => {
     const before = tf.memory().numTensors;
-    await train(parseTrainOptions(args("straight")), { runtime, maxIters: 10, ...quiet });
+    await train(parseTrainOptions(args(run("straight"))), { runtime, maxIters: 10, ...quiet });
     expect(tf.memory().numTensors).toBe(before);
 
-    await train(parseTrainOptions(args("split")), { runtime, maxIters: 5, ...quiet });
-    const half = await latestTensors("split");
+    await train(parseTrainOptions(args(run("split"))), { runtime, maxIters: 5, ...quiet });
+    const half = await latestTensors(run("split"));
     expect(half.state.counters).toMatchObject({ epoch: 1, epochIter: 5, totalIters: 5 });
     // a run killed while appending to its loss log leaves half a line; resume drops it
-    await appendFile(path.join(dir, "ck", "split", "loss_log.jsonl"), '{"iter": 6, "epo');
+    await appendFile(path.join(dir, "ck", run("split"), "loss_log.jsonl"), '{"iter": 6, "epo');
     // resumed with one harmless override; the rest comes from the checkpoint
     await train(
-      parseTrainOptions(["--continue_train", "--print_freq", "2", ...args("split").slice(0, 6)]),
+      parseTrainOptions([
+        "--continue_train",
+        "--print_freq",
+        "2",
+        ...args(run("split")).slice(0, 6),
+      ]),
       {
         runtime,
         maxIters: 5,
@@ -86,10 +106,11 @@ describe("resume", () => {
       },
     );
 
-    const a = await latestTensors("straight");
-    const b = await latestTensors("split");
+    const a = await latestTensors(run("straight"));
+    const b = await latestTensors(run("split"));
     // both runs, and the resumed half, really split each step across two workers
     expect(half.state.meta.backend).toMatch(/two workers per step/);
+    expect(a.state.meta.backend).toMatch(engine);
     expect(a.state.meta.backend).toMatch(/two workers per step/);
     expect(b.state.meta.backend).toMatch(/two workers per step/);
     expect(b.state.counters).toEqual(a.state.counters);
@@ -110,23 +131,24 @@ describe("resume", () => {
         .trim()
         .split("\n")
         .map((l) => JSON.parse(l).iter);
-    expect(await iters("split")).toEqual(await iters("straight"));
+    expect(await iters(run("split"))).toEqual(await iters(run("straight")));
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it("resumes one thread from a kept epoch checkpoint as if it had never stopped", async () => {
     const one = (name: string, more: string[] = []) => args(name, ["--threads", "1", ...more]);
-    await train(parseTrainOptions(one("straight1")), { runtime, maxIters: 8, ...quiet });
+    await train(parseTrainOptions(one(run("straight1"))), { runtime, maxIters: 8, ...quiet });
     // 6 pairs a epoch: stop at the end of epoch 1, then resume from epoch_1 (the start of epoch 2)
-    await train(parseTrainOptions(one("epoch1")), { runtime, maxIters: 6, ...quiet });
-    await train(parseTrainOptions(one("epoch1", ["--continue_train", "--epoch", "1"])), {
+    await train(parseTrainOptions(one(run("epoch1"))), { runtime, maxIters: 6, ...quiet });
+    await train(parseTrainOptions(one(run("epoch1"), ["--continue_train", "--epoch", "1"])), {
       runtime,
       maxIters: 2,
       ...quiet,
     });
-    const a = await latestTensors("straight1");
-    const b = await latestTensors("epoch1");
+    const a = await latestTensors(run("straight1"));
+    const b = await latestTensors(run("epoch1"));
     expect(a.state.meta.backend).not.toMatch(/two workers/);
+    expect(a.state.meta.backend).toMatch(engine);
     expect(b.state.meta.backend).not.toMatch(/two workers/);
     expect(b.state.counters).toEqual(a.state.counters);
     expect(a.state.counters).toMatchObject({ epoch: 2, epochIter: 2, totalIters: 8 });
@@ -139,7 +161,9 @@ describe("resume", () => {
       expect(maxDiff, name).toBeLessThanOrEqual(1e-6);
     }
   });
+});
 
+describe("resume", () => {
   it("refuses to overwrite a run or to change a network's shape on resume", async () => {
     await expect(train(parseTrainOptions(args("straight")), { runtime, ...quiet })).rejects.toThrow(
       /already holds a run; add --continue_train/,

@@ -19,6 +19,7 @@ import "@tensorflow/tfjs";
 import * as tf from "@tensorflow/tfjs-core";
 import { type Ops, referenceOps } from "../networks/tfjs.ts";
 import {
+  ADDON_PATH,
   checkAddon,
   installNativeConvKernels,
   loadAddon,
@@ -61,6 +62,8 @@ export interface BackendOptions {
    * each with its own conv threads (measured faster than one step with all cores).
    */
   convThreads?: number;
+  /** native: the addon file (default: native/dnnl-conv/build/dnnl_conv.node). */
+  nativeAddon?: string;
 }
 
 type Loader = () => Promise<string>;
@@ -99,8 +102,8 @@ async function loadWasm(kernels: "fast" | "baseline"): Promise<string> {
 }
 
 /** wasm with its convolutions on oneDNN (training/runtime/native-conv.ts). */
-async function loadNativeConvs(threads: number): Promise<string> {
-  const addon = loadAddon();
+async function loadNativeConvs(threads: number, file: string): Promise<string> {
+  const addon = loadAddon(file);
   addon.setThreads(threads);
   checkAddon(addon);
   const wasm = await loadWasm("fast");
@@ -131,7 +134,7 @@ function loaders(kind: Exclude<BackendChoice, "auto">, o: Required<BackendOption
       return [loadWebgpu];
     case "native":
       if (o.kernels === "baseline") throw new Error("native has no baseline kernel set; use wasm");
-      return [() => loadNativeConvs(o.convThreads)];
+      return [() => loadNativeConvs(o.convThreads, o.nativeAddon)];
     case "wasm":
       return [() => loadWasm(o.kernels)];
     case "cpu":
@@ -165,6 +168,7 @@ export async function initBackend(
   const o: Required<BackendOptions> = {
     kernels: "fast",
     convThreads: Math.max(1, Math.floor(availableParallelism() / 2)),
+    nativeAddon: ADDON_PATH,
     ...options,
   };
   if (!BACKEND_CHOICES.includes(choice)) {
