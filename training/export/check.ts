@@ -3,34 +3,16 @@
  * onnxruntime-node on sample inputs and compare with the TensorFlow.js
  * generator (float32) on the same inputs.
  *
- * Budgets (also in docs/export.md):
- * - fp32: max abs diff vs TensorFlow.js <= 1e-4 (output range [-1, 1]);
- * - fp16, int8: PSNR vs TensorFlow.js >= 35 dB (peak-to-peak 2, float values).
+ * Budgets: budgets.ts (also in docs/export.md).
  */
 import type { Dtype } from "../../models/schema.ts";
 import type { NetworkSpec } from "../networks/spec.ts";
+import { withinBudget } from "./budgets.ts";
 import { onnxRunner, type PlanarImage, tfjsRunner } from "./infer.ts";
 import { compareOutputs, type ErrorFigures, worst } from "./metrics.ts";
 import { buildOnnx, type Weights } from "./onnx.ts";
 
-export const BUDGETS: Readonly<Record<Dtype, { maxAbsDiff?: number; minPsnrDb?: number }>> = {
-  fp32: { maxAbsDiff: 1e-4 },
-  fp16: { minPsnrDb: 35 },
-  int8: { minPsnrDb: 35 },
-};
-
-export function budgetText(dtype: Dtype): string {
-  const b = BUDGETS[dtype];
-  return b.maxAbsDiff !== undefined ? `max abs <= ${b.maxAbsDiff}` : `PSNR >= ${b.minPsnrDb} dB`;
-}
-
-export function withinBudget(dtype: Dtype, f: ErrorFigures): boolean {
-  const b = BUDGETS[dtype];
-  if (!Number.isFinite(f.maxAbsDiff)) return false;
-  if (b.maxAbsDiff !== undefined && f.maxAbsDiff > b.maxAbsDiff) return false;
-  if (b.minPsnrDb !== undefined && f.psnrDb < b.minPsnrDb) return false;
-  return true;
-}
+export { BUDGETS, budgetText, withinBudget } from "./budgets.ts";
 
 export interface VariantCheck {
   dtype: Dtype;

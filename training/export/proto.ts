@@ -5,8 +5,8 @@
  * below cover the subset of messages the exporter writes and the checker reads;
  * protobufjs's `verify` guards the encoder against drift from the schema.
  */
-import { readFileSync } from "node:fs";
 import protobuf from "protobufjs";
+import { encodeMessage } from "./proto-reflect.ts";
 
 /** ONNX IR version 8 (ONNX 1.10-1.12): what Debian's onnx checker and onnxruntime 1.30 both accept. */
 export const IR_VERSION = 8;
@@ -73,11 +73,33 @@ export interface ModelProto {
 }
 
 let modelType: protobuf.Type | undefined;
+let protoSource: string | undefined;
+/** protobufjs's compiled codecs (false: encodeMessage on the reflected schema). */
+let compiled = true;
+
+/**
+ * Where there is no file system (the site's import worker), the caller hands
+ * over onnx.proto's text (a `?raw` import) before the first encode.
+ * `compiled: false`: protobufjs compiles its codecs with `Function`, which a
+ * Content-Security-Policy without 'unsafe-eval' (the site's) forbids, so
+ * encodeModel writes the same bytes from the reflected schema instead
+ * (proto-reflect.ts).
+ */
+export function useOnnxProtoSource(source: string, opts: { compiled?: boolean } = {}): void {
+  protoSource = source;
+  compiled = opts.compiled ?? true;
+  modelType = undefined;
+}
 
 /** The ModelProto type, parsed from onnx.proto once (a few milliseconds). */
 function modelProto(): protobuf.Type {
   if (!modelType) {
-    const source = readFileSync(new URL("./onnx.proto", import.meta.url), "utf8");
+    // No static node:fs import (and a file name bundlers do not copy as an
+    // asset), so the browser bundle can take this module as it is.
+    const file = "./onnx.proto";
+    const source =
+      protoSource ??
+      process.getBuiltinModule("node:fs").readFileSync(new URL(file, import.meta.url), "utf8");
     modelType = protobuf.parse(source, { keepCase: true }).root.lookupType("onnx.ModelProto");
   }
   return modelType;
@@ -85,6 +107,7 @@ function modelProto(): protobuf.Type {
 
 export function encodeModel(model: ModelProto): Uint8Array {
   const type = modelProto();
+  if (!compiled) return encodeMessage(type, model as unknown as Record<string, unknown>).finish();
   const problem = type.verify(model);
   if (problem) throw new Error(`internal error: ONNX model does not match onnx.proto: ${problem}`);
   return type.encode(model).finish();

@@ -4,10 +4,11 @@
  * int8 for weight-only quantization with DequantizeLinear.
  */
 /// <reference lib="esnext.float16" />
-import os from "node:os";
 
-// ONNX raw_data is little-endian; typed arrays use the host's order.
-if (os.endianness() !== "LE") throw new Error("the ONNX writer needs a little-endian host");
+// ONNX raw_data is little-endian; typed arrays use the host's order (checked
+// without node:os, so the site's import worker runs this module too).
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1)
+  throw new Error("the ONNX writer needs a little-endian host");
 
 export function float32Bytes(data: Float32Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

@@ -12,6 +12,7 @@
  */
 import { buildGenerator, GENERATORS } from "../networks/index.ts";
 import { type NetworkSpec, type Norm, paramShapes } from "../networks/spec.ts";
+import { identifyStateDict } from "./identify.ts";
 import type { StoredTensor } from "./tensors.ts";
 
 export interface ImportedGenerator {
@@ -55,8 +56,9 @@ export function generatorFromStateDict(
   );
   const first = tensors.get("model.1.weight");
   if (blocks.size === 0 || !first || first.shape.length !== 4) {
+    const it = identifyStateDict(new Map([...tensors].map(([k, t]) => [k, t.shape])));
     throw new Error(
-      `${label} is not a ResNet CycleGAN generator (no model.1.weight and model.N.conv_block keys); it holds:\n  ${list([...tensors].map(([k, t]) => `${k} [${t.shape}]`))}`,
+      `${label} is not a ResNet CycleGAN generator: it is ${it.what} (no model.1.weight and model.N.conv_block keys). ${it.hint} It holds:\n  ${list([...tensors].map(([k, t]) => `${k} [${t.shape}]`))}`,
     );
   }
   const netG = `resnet_${blocks.size}blocks`;

@@ -14,7 +14,14 @@ import type { EngineName, Fault, Loaded, Mode, Translated } from "./protocol.ts"
 
 export type ModelSource =
   | { kind: "manifest"; entry: ModelEntry; generator: Generator }
-  | { kind: "local"; name: string; bytes: ArrayBuffer };
+  | { kind: "local"; name: string; bytes: ArrayBuffer }
+  /** Converted on this device (Your models): variants picked like a shipped model's, read by `read`. */
+  | {
+      kind: "device";
+      entry: ModelEntry;
+      generator: Generator;
+      read(file: string): Promise<ArrayBuffer>;
+    };
 
 export interface RunOptions {
   engine: EngineChoice;
@@ -146,6 +153,14 @@ export class Translator {
     }
     const { entry, generator } = model;
     const variant = pickVariant(generator, { provider: engine, shaderF16: this.caps.shaderF16 });
+    if (variant && model.kind === "device") {
+      const key = `device:${entry.id}/${variant.file}@${variant.sha256}`;
+      if (this.file?.key === key) return this.file;
+      this.file = undefined;
+      ev.onStage(`Reading the ${variant.dtype} model from this device`);
+      this.file = { key, bytes: await model.read(variant.file), dtype: variant.dtype };
+      return this.file;
+    }
     if (!variant) {
       throw new InferenceError(
         "contract",

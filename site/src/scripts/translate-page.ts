@@ -14,9 +14,12 @@ import { describeError, unsupportedFileMessage } from "../lib/messages.ts";
 import type { Progress } from "../lib/model-store.ts";
 import { registerOffline } from "../lib/offline.ts";
 import type { Fault, Mode } from "../lib/protocol.ts";
+import { hasYourModels, isTorchFile } from "../lib/pth-kept.ts";
 import type { ModelSource, Outcome, Translator } from "../lib/translator.ts";
+import { wireOwnModelDrop } from "./own-model-drop.ts";
 import { wirePhotoInput } from "./photo-input.ts";
 import { wireSharePanel } from "./share-panel.ts";
+import type { YourModels } from "./your-models.ts";
 
 const $ = byId;
 
@@ -80,6 +83,8 @@ const state: {
   /** A photo, model or option arrived while running: run again with it afterwards. */
   again: boolean;
   translator?: Translator;
+  /** "Your models" (.pth import and models kept here), loaded when first needed. */
+  yourModels?: Promise<YourModels>;
   /** The engine a run would use, once capabilities are known. */
   engineName: string;
 } = { direction: "AtoB", again: false, engineName: "Automatic" };
@@ -144,7 +149,7 @@ function setWorkingSize(px: number): void {
 
 function selectDirection(dir: Direction): void {
   state.direction = dir;
-  if (state.model?.kind === "manifest") {
+  if (state.model?.kind === "manifest" || state.model?.kind === "device") {
     const generator = findGenerator(state.model.entry, dir);
     if (generator) {
       state.model = { ...state.model, generator };
@@ -154,7 +159,12 @@ function selectDirection(dir: Direction): void {
   void describeCaps();
 }
 
-function selectModel(entry: ModelEntry, dir: Direction = state.direction): void {
+/** A published style, or with `read` a model kept on this device (Your models). */
+function selectModel(
+  entry: ModelEntry,
+  dir: Direction = state.direction,
+  read?: (file: string) => Promise<ArrayBuffer>,
+): void {
   const direction = renderDirections(
     ui.direction,
     ui.directionOptions,
@@ -164,7 +174,9 @@ function selectModel(entry: ModelEntry, dir: Direction = state.direction): void 
   );
   const generator = findGenerator(entry, direction);
   if (!generator) return;
-  state.model = { kind: "manifest", entry, generator };
+  state.model = read
+    ? { kind: "device", entry, generator, read }
+    : { kind: "manifest", entry, generator };
   selectDirection(direction);
   ui.translate.disabled = !state.photo;
   // A photo that came first (or before the styles loaded) runs once it has a style.
@@ -233,8 +245,8 @@ function showResult(job: Job, outcome: Outcome): void {
   ui.before.src = state.resultPhotoUrl;
   ui.after.src = state.resultUrl;
   ui.downloadPng.href = state.resultUrl;
-  const name =
-    job.model.kind === "manifest" ? `${job.model.entry.id}-${job.direction}` : "unpaired";
+  const name = job.model.kind === "local" ? "unpaired" : `${job.model.entry.id}-${job.direction}`;
+  $("share-why").hidden = job.model.kind === "manifest";
   ui.downloadPng.download = `${name}.png`;
   const size = `${outcome.width}×${outcome.height}`;
   const tiles = outcome.tiles > 1 ? ` in ${outcome.tiles} tiles` : "";
@@ -332,6 +344,10 @@ async function run(): Promise<void> {
 }
 
 function takePhoto(file: File): void {
+  if (isTorchFile(file)) {
+    void takeOwnModel([file]); // a .pth dropped on the photo zone is a model
+    return;
+  }
   const problem = unsupportedFileMessage(file);
   if (problem) {
     ui.messages.replaceChildren();
@@ -342,12 +358,37 @@ function takePhoto(file: File): void {
   void run();
 }
 
-async function takeOwnModel(file: File | undefined): Promise<void> {
+function yourModels(): Promise<YourModels> {
+  state.yourModels ??= import("./your-models.ts").then(({ wireYourModels }) =>
+    wireYourModels({
+      select(entry, read) {
+        ui.ownModelName.textContent = "";
+        selectModel(entry, "AtoB", read);
+      },
+      forget(id) {
+        if (state.model?.kind !== "device" || state.model.entry.id !== id) return;
+        state.model = undefined;
+        ui.direction.hidden = true;
+      },
+      say,
+    }),
+  );
+  return state.yourModels;
+}
+
+async function takeOwnModel(files: File[]): Promise<void> {
+  const file = files[0];
   if (!file) return;
+  if (files.some(isTorchFile)) {
+    ui.ownModelFile.value = "";
+    ui.messages.replaceChildren();
+    await (await yourModels()).importFiles(files);
+    return;
+  }
   state.model = { kind: "local", name: file.name, bytes: await file.arrayBuffer() };
   // Emptied, so that opening the same path again (an edited file) fires change again.
   ui.ownModelFile.value = "";
-  for (const r of ui.models.querySelectorAll<HTMLInputElement>("input[type=radio]"))
+  for (const r of document.querySelectorAll<HTMLInputElement>("input[name=model]"))
     r.checked = false;
   ui.direction.hidden = true;
   ui.ownModelName.textContent = `Using ${file.name} (${formatBytes(file.size)}), on this device only.`;
@@ -367,7 +408,11 @@ const sharePanel = wireSharePanel((withInput) => {
     ...(withInput ? { input: result.photo } : {}),
   };
 });
-ui.ownModelFile.addEventListener("change", () => void takeOwnModel(ui.ownModelFile.files?.[0]));
+ui.ownModelFile.addEventListener(
+  "change",
+  () => void takeOwnModel([...(ui.ownModelFile.files ?? [])]),
+);
+wireOwnModelDrop((files) => void takeOwnModel(files));
 ui.translate.addEventListener("click", () => void run());
 ui.cancel.addEventListener("click", () => {
   state.again = false; // a photo that arrived meanwhile is kept, not run
@@ -381,4 +426,5 @@ for (const el of document.querySelectorAll(
 
 void describeCaps();
 void showModels();
+void hasYourModels().then((kept) => kept && yourModels());
 registerOffline();
