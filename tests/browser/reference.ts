@@ -15,7 +15,6 @@ import { onnxRunner, statsEngine } from "../../training/export/infer.ts";
 
 // Moved to scripts/lib/test-photo.ts (bench/ uses it too); re-exported for
 // tests/browser/shipped.test.ts, owned elsewhere, until it switches.
-export { testPhoto } from "../../scripts/lib/test-photo.ts";
 
 export interface Rgba {
   pixels: Uint8Array;

@@ -13,11 +13,12 @@ import { parseManifest } from "../../models/schema.ts";
 import { pickVariant } from "../../models/select.ts";
 import { type Browser, launch } from "../../scripts/lib/chromium.ts";
 import { openSite, pickModel, setOptions, translate, upload } from "../../scripts/lib/site-page.ts";
+import { testPhoto } from "../../scripts/lib/test-photo.ts";
 import { type RunningWorker, startWorker } from "../../scripts/lib/worker-server.ts";
 import { referencePhotos } from "../../training/datasets/reference-photos.ts";
 import { readShippedSeed } from "../../worker/local-r2.ts";
 import { runCli } from "../helpers/cli.ts";
-import { decodeRgba, diffRgb, referenceTranslate, testPhoto } from "./reference.ts";
+import { decodeRgba, diffRgb, referenceTranslate } from "./reference.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 /** Another models folder (same layout) can be tried without touching the shipped one. */
