@@ -32,11 +32,11 @@ export function describeError(err: unknown): string {
       case "decode":
         return decodeMessage(err.message);
       case "canvas":
-        return `This browser could not process the image: ${err.message}. Try Fast mode or a smaller working size.`;
+        return `This browser could not process the image: ${err.message}. Try a smaller Largest result or Quick preview in Options.`;
       case "runtime":
         return `The translation engine could not be loaded: ${err.message}. Check your connection and reload the page.`;
       case "memory":
-        return "Your device ran out of memory for this photo. Try Fast mode, a smaller working size, or the WebAssembly engine.";
+        return "Your device ran out of memory for this photo. Try a smaller Largest result, Quick preview, or the WebAssembly engine (Options).";
       case "contract":
         return `This model cannot be used: ${err.message}`;
       case "no-webgpu":
