@@ -87,6 +87,22 @@ describe("messages", () => {
     expect(words).not.toMatch(/outputoutput|input input/);
   });
 
+  it("the closed Options summary follows the working size a model sets", async () => {
+    const { page } = browser;
+    await openSite(page, `${worker.url}/`);
+    const summary = () => page.locator("#options-summary").textContent();
+    // The tiny styles recommend 64 px; opening your own model selects 512 px.
+    await expect.poll(summary).toMatch(/^Full resolution up to 12 MP, 64 px, /);
+    await page.click("#own-model summary");
+    await page.setInputFiles("#own-model-file", {
+      name: "junk.onnx",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.from("not read until a photo is translated"),
+    });
+    expect(await page.locator("#working-size").inputValue()).toBe("512");
+    await expect.poll(summary).toMatch(/, 512 px, /);
+  });
+
   it("a junk .onnx is said to be no ONNX model, without the engine's own words", async () => {
     const { page } = browser;
     await openSite(page, `${worker.url}/`);
