@@ -103,6 +103,11 @@ function withAlpha(pixels: Uint8ClampedArray, src: TiledSource): Uint8ClampedArr
   return pixels;
 }
 
+function isOpaque(rgba: ArrayLike<number>): boolean {
+  for (let p = 3; p < rgba.length; p += 4) if (rgba[p] !== 255) return false;
+  return true;
+}
+
 /**
  * The statistics of `src` at the working size: shrink (area average, after
  * flattening alpha on white as the generator sees it), run once with its own
@@ -116,7 +121,8 @@ export async function statisticsPass(
 ): Promise<{ stats: Float32Array; width: number; height: number; output: Float32Array }> {
   const [width, height] = fitWithin(src.width, src.height, workingSize);
   let pixels: ArrayLike<number> = src.pixels;
-  if (src.channels === 4) {
+  if (src.channels === 4 && !isOpaque(src.pixels)) {
+    // A copy only when something is see-through: a 24 MP RGBA photo is 96 MB.
     const copy = Uint8ClampedArray.from(src.pixels);
     flattenOnWhite(copy);
     pixels = copy;
