@@ -13,6 +13,7 @@
  *
  * (options straight after the name: after a `--`, parseArgs rejects them)
  */
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import * as ort from "onnxruntime-node";
@@ -27,6 +28,12 @@ import { buildDiscriminator, buildGenerator } from "../training/networks/index.t
 import type { Layer, NetworkSpec } from "../training/networks/spec.ts";
 import { initBackend } from "../training/runtime/backend.ts";
 import { convFilterGrad, convInputGrad } from "../training/runtime/conv-grads.ts";
+import {
+  ADDON_PATH,
+  convGeometry,
+  type DnnlAddon,
+  loadAddon,
+} from "../training/runtime/native-conv.ts";
 import { replacedWasmKernels } from "../training/runtime/wasm-kernels.ts";
 import { runStep } from "./kernels-step.ts";
 import { type Row, writeReport } from "./report.ts";
@@ -157,6 +164,30 @@ function onnxConv(s: ConvShape): Uint8Array {
   });
 }
 
+/** CPU ms (best of reps) of the native backend's three oneDNN calls for one shape. */
+async function nativeMs(addon: DnnlAddon, s: ConvShape, reps: number) {
+  const g = convGeometry([1, s.h, s.w, s.ci], [s.k, s.k, s.ci, s.co], {
+    strides: s.stride,
+    pad: [
+      [0, 0],
+      [s.pad, s.pad],
+      [s.pad, s.pad],
+      [0, 0],
+    ],
+  });
+  const fill = (n: number) => new Float32Array(n).map(() => Math.random() - 0.5);
+  const x = fill(s.h * s.w * s.ci);
+  const w = fill(s.k * s.k * s.ci * s.co);
+  const y = fill((g[4] as number) * (g[5] as number) * s.co);
+  const best = (op: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array) =>
+    time(reps, async () => addon.conv(op, a, b, out, g));
+  return {
+    fwd: await best(0, x, w, new Float32Array(y.length)),
+    dx: await best(1, y, w, new Float32Array(x.length)),
+    dw: await best(2, x, y, new Float32Array(w.length)),
+  };
+}
+
 async function ortMs(s: ConvShape, threads: number, reps: number): Promise<number> {
   const session = await ort.InferenceSession.create(onnxConv(s), {
     executionProviders: ["cpu"],
@@ -201,6 +232,9 @@ export async function run(argv: string[]): Promise<void> {
   const size = Number(values.size);
   const reps = Number(values.reps);
   const rt = await initBackend("wasm");
+  // oneDNN (the native backend's kernels) on one thread, called directly; null where not built
+  const addon = existsSync(ADDON_PATH) ? loadAddon() : null;
+  addon?.setThreads(1);
   const g = buildGenerator(`resnet_${values.blocks}blocks`, { ngf: Number(values.ngf) });
   const d = buildDiscriminator("basic", { ndf: Number(values.ndf), nLayersD: 3 });
   const shapes = [...convShapes(g, size, "G"), ...convShapes(d, size, "D")];
@@ -233,6 +267,7 @@ export async function run(argv: string[]): Promise<void> {
             time(1, () => tf.conv2dTranspose(y, w, x.shape, s.stride, s.pad)),
           )
         : null;
+    const nat = addon ? await nativeMs(addon, s, reps) : null;
     const ort1 = values.ort ? await ortMs(s, 1, reps) : null;
     const ort2 = values.ort ? await ortMs(s, 2, reps) : null;
     rows.push({
@@ -243,6 +278,9 @@ export async function run(argv: string[]): Promise<void> {
       "dx GF/s": gflops(dxMs),
       "dx old GF/s": oldDxMs === null ? null : gflops(oldDxMs),
       "dW GF/s": gflops(dwMs),
+      "native fwd": nat && gflops(nat.fwd),
+      "native dx": nat && gflops(nat.dx),
+      "native dW": nat && gflops(nat.dw),
       "ort 1t GF/s": ort1 === null ? null : gflops(ort1),
       "ort 2t GF/s": ort2 === null ? null : gflops(ort2),
     });
@@ -257,6 +295,7 @@ export async function run(argv: string[]): Promise<void> {
         "GF/s = 2 x multiply-adds / time; every column does the same multiply-adds for a row",
         "times: best of --reps; CPU time for single-threaded columns, wall time for ort 2t (load-sensitive)",
         "(T) rows are transposed convs, measured as the conv they transpose",
+        "native fwd / dx / dW: GF/s of the native backend's oneDNN calls (native/dnnl-conv), one thread, CPU time, NHWC in place",
         `dx old: the library's wasm Conv2DBackpropInput (one run; skipped above ${maxOld / 1e9} GMAC: too slow)`,
       ],
     },

@@ -11,12 +11,14 @@
  * (training/model/two-workers/: what `npm run train` uses on wasm with 2+
  * cores). All compute the same numbers up to float rounding.
  */
+import { availableParallelism } from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import { CycleGAN } from "../training/model/cyclegan.ts";
 import { WorkerPair } from "../training/model/two-workers/pair.ts";
 import { SplitCycleGAN } from "../training/model/two-workers/split-model.ts";
 import { parseTrainOptions } from "../training/options.ts";
 import { gpuMemoryMiB, initBackend } from "../training/runtime/backend.ts";
+import { nativeConvTotals } from "../training/runtime/native-conv.ts";
 
 export const VARIANTS = ["before", "after", "after2"] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -39,11 +41,15 @@ export interface JobResult {
   wasmHeapMiB: number | null;
   /** GPU memory the webgpu backend held at the end (its buffer pool keeps the peak). */
   gpuMiB: number | null;
+  /** native: the main thread's oneDNN conv calls during the timed iterations (two workers: side A only). */
+  conv: { seconds: number; flops: number; calls: number } | null;
 }
 
 async function main(job: Job): Promise<JobResult> {
   const runtime = await initBackend(job.backend, {
     kernels: job.variant === "before" ? "baseline" : "fast",
+    // native, one step per thread: every core's conv threads (two workers: half each, the default)
+    ...(job.variant === "after" ? { convThreads: availableParallelism() } : {}),
   });
   const options = parseTrainOptions([
     ...["--dataroot", "-", "--netG", `resnet_${job.blocks}blocks`, "--ngf", String(job.ngf)],
@@ -58,7 +64,9 @@ async function main(job: Job): Promise<JobResult> {
       ? await WorkerPair.start(model, options, job.backend, "fast")
       : null;
   const seconds: number[] = [];
+  let convStart = nativeConvTotals();
   for (let i = 0; i < job.warmup + job.iters; i++) {
+    if (i === job.warmup) convStart = nativeConvTotals();
     const shape = [1, job.size, job.size, 3] as const;
     const [A, B] = [tf.randomUniform([...shape], -1, 1), tf.randomUniform([...shape], -1, 1)];
     model.setInput(A as tf.Tensor4D, B as tf.Tensor4D);
@@ -68,6 +76,7 @@ async function main(job: Job): Promise<JobResult> {
     await model.losses(); // waits for the step to finish on asynchronous backends
     if (i >= job.warmup) seconds.push((performance.now() - t0) / 1000);
   }
+  const convEnd = nativeConvTotals();
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
   await pair?.close();
   const gpuMiB = gpuMemoryMiB();
@@ -78,6 +87,14 @@ async function main(job: Job): Promise<JobResult> {
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     wasmHeapMiB: heap ? heap.byteLength / 2 ** 20 : null,
     gpuMiB,
+    conv:
+      runtime.kind === "native"
+        ? {
+            seconds: convEnd.seconds - convStart.seconds,
+            flops: convEnd.flops - convStart.flops,
+            calls: convEnd.calls - convStart.calls,
+          }
+        : null,
   };
 }
 

@@ -56,6 +56,18 @@ function inChild(job: Job, limitS: number): Promise<JobResult | string> {
   });
 }
 
+/** native rows: how many times faster than wasm's best (two workers) at the same size, same run. */
+function compareWithWasm(rows: Row[]): void {
+  for (const row of rows) {
+    if (row.backend !== "native") continue;
+    const wasm = rows.find((r) => r.backend === "wasm" && r.size === row.size)?.["after2 s/it"];
+    for (const v of ["after", "after2"] as const) {
+      const own = row[`${v} s/it`];
+      if (typeof wasm === "number" && typeof own === "number") row[`${v} vs wasm 2w`] = wasm / own;
+    }
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 export async function run(args: string[]): Promise<void> {
@@ -88,7 +100,9 @@ export async function run(args: string[]): Promise<void> {
     for (const s of sizes) {
       const row: Row = { backend, size: s.size, ngf: s.ngf, blocks: s.blocks };
       for (const variant of variants) {
-        if (variant === "after2" && backend !== "wasm" && backend !== "native") continue; // two workers: wasm only
+        // two workers: wasm and native only; native has no "before" (that is wasm's baseline)
+        if (variant === "after2" && backend !== "wasm" && backend !== "native") continue;
+        if (variant === "before" && backend === "native") continue;
         const job: Job = {
           backend,
           variant,
@@ -122,6 +136,11 @@ export async function run(args: string[]): Promise<void> {
         row[`${variant} GFLOP/s`] = (2 * itersMacs(s.size, s.ngf, s.blocks)) / sec / 1e9;
         row[`${variant} RSS MiB`] = r.peakRssMiB;
         row[`${variant} heap MiB`] = r.wasmHeapMiB ?? r.gpuMiB;
+        if (r.conv && r.conv.seconds > 0) {
+          // the oneDNN calls alone, and their share of the step (two workers: side A's thread)
+          row[`${variant} conv GFLOP/s`] = r.conv.flops / r.conv.seconds / 1e9;
+          row[`${variant} conv share`] = r.conv.seconds / r.seconds.reduce((a, b) => a + b, 0);
+        }
       }
       const b = row["before s/it"];
       const a = row["after s/it"];
@@ -131,9 +150,11 @@ export async function run(args: string[]): Promise<void> {
       rows.push(row);
     }
   }
+  compareWithWasm(rows);
   for (const [backend, why] of reasons) notes.push(`${backend} not available: ${why}`);
   notes.push(
     "before: the runtime's baseline set (plain tfjs ops, library kernels, simple wasm gradient fixes), one thread; after: the runtime's ops and kernels, one thread; after2: the same on two workers per step (what npm run train uses on wasm with 2+ cores; RSS covers both threads, heap is the main thread's)",
+    "native: wasm with its convolutions on oneDNN (native/dnnl-conv); after: one step at a time with every core's conv threads; after2: two workers per step, each with half the cores' conv threads (what npm run train uses); vs wasm 2w: wasm's after2 s/it over this row's, same run; conv GFLOP/s: the oneDNN calls alone (main thread), conv share: their share of the step's wall time",
     "GFLOP/s: 2 x (18 MACs_G + 16 MACs_D) per iteration (bench/train-macs.ts); heap: the wasm memory after the run (it only grows, so it is the peak), or for webgpu the GPU memory its buffer pool holds",
     `median of ${iters} iteration(s) after ${warmup} warm-up, batch 1, random images; each cell its own process, killed after ${limit} s; every iteration's seconds are in the JSON's samples`,
   );
