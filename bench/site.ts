@@ -10,7 +10,9 @@
  *   onnxruntime-node on the same files as the native reference, at 1 thread
  *   and at as many as the multi-threaded wasm rows use;
  * - full resolution of a real photo at 2, 12 and 24 MP: time, statistics pass,
- *   peak memory (site-full-resolution.ts).
+ *   peak memory (site-full-resolution.ts);
+ * - converting a 45 MB ngf 64 / 9-block .pth in the page: time per stage,
+ *   peak memory, longest main-thread stall (site-pth.ts; not with --quick).
  * Models: the shipped generators plus the reference sizes (ngf 64 / 9 blocks,
  * ngf 32 / 6 blocks) with random weights. WebGPU on a software adapter
  * (SwiftShader) is 100-300x slower than wasm and is skipped unless
@@ -29,6 +31,7 @@ import { measureFullResolution } from "./site-full-resolution.ts";
 import { measureChromium, measureNative } from "./site-latency.ts";
 import { measureFirstTranslations, measureFirstView } from "./site-load.ts";
 import { benchModels } from "./site-models.ts";
+import { measurePthImport } from "./site-pth.ts";
 import { parse, type Section, type Settings, step } from "./site-settings.ts";
 
 export async function run(args: string[]): Promise<void> {
@@ -49,6 +52,8 @@ export async function run(args: string[]): Promise<void> {
     const native = await measureNative(models, s, cores);
     const chromium = await measureChromium(worker.url, models, s, cores, native.medians);
     const full = await measureFullResolution(worker.url, models, s, s.fullMp);
+    step(s.quick ? "(--quick: no .pth conversion)" : "a 45 MB .pth converted in the page");
+    const pth = s.quick ? undefined : await measurePthImport(`${worker.url}/`);
     const report = {
       settings: { ...s, models: models.map((m) => m.label) },
       started,
@@ -73,6 +78,11 @@ export async function run(args: string[]): Promise<void> {
         report.versions,
       );
     }
+    if (pth)
+      writeReport(
+        { name: "site-pth", settings: report.settings, started, ...pth },
+        report.versions,
+      );
   } finally {
     await worker.stop();
   }
