@@ -233,28 +233,38 @@ export function entryFields(
 }
 
 /** Run the export with a progress bar; print the table; returns the process exit code. */
+/** What the checked exports report their work through. */
+export interface CheckProgress {
+  start(total: number): void;
+  tick(step: string): void;
+}
+
+/** Run `work` with a progress bar of its check steps, labelled `label`. */
+export async function withCheckProgress<T>(
+  label: string,
+  work: (progress: CheckProgress) => Promise<T>,
+): Promise<T> {
+  const bar = new SingleBar({
+    format: `${label} {bar} {value}/{total} | {step}`,
+    hideCursor: true,
+    clearOnComplete: true,
+  });
+  try {
+    return await work({
+      start: (total) => bar.start(total, 0, { step: "" }),
+      tick: (step) => bar.increment({ step }),
+    });
+  } finally {
+    bar.stop();
+  }
+}
+
 export async function runExport(
   o: Omit<ExportOptions, "progress">,
   f: EntryFlags,
 ): Promise<number> {
   await useTfjsBackend(f.tfjsBackend);
-  const bar = new SingleBar({
-    format: "checking {bar} {value}/{total} | {step}",
-    hideCursor: true,
-    clearOnComplete: true,
-  });
-  let result: Awaited<ReturnType<typeof exportModel>>;
-  try {
-    result = await exportModel({
-      ...o,
-      progress: {
-        start: (total) => bar.start(total, 0, { step: "" }),
-        tick: (step) => bar.increment({ step }),
-      },
-    });
-  } finally {
-    bar.stop();
-  }
+  const result = await withCheckProgress("checking", (progress) => exportModel({ ...o, progress }));
   console.log(renderTable(result.rows));
   if (!result.written) {
     console.error(

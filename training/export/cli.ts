@@ -6,7 +6,6 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { SingleBar } from "cli-progress";
 import { Command, InvalidArgumentError } from "commander";
 import type { Provenance } from "../../models/schema.ts";
 import {
@@ -23,6 +22,7 @@ import {
   type EntryFlags,
   entryFields,
   runExport,
+  withCheckProgress,
 } from "./cli-common.ts";
 import { useTfjsBackend } from "./infer.ts";
 import type { GeneratorSource } from "./pipeline.ts";
@@ -92,24 +92,7 @@ async function upgrade(
   await useTfjsBackend("wasm");
   let failed = 0;
   for (const id of ids) {
-    const bar = new SingleBar({
-      format: `${id} {bar} {value}/{total} | {step}`,
-      hideCursor: true,
-      clearOnComplete: true,
-    });
-    let result: Awaited<ReturnType<typeof upgradeModel>>;
-    try {
-      result = await upgradeModel({
-        id,
-        ...o,
-        progress: {
-          start: (total) => bar.start(total, 0, { step: "" }),
-          tick: (step) => bar.increment({ step }),
-        },
-      });
-    } finally {
-      bar.stop();
-    }
+    const result = await withCheckProgress(id, (progress) => upgradeModel({ id, ...o, progress }));
     console.log(`${id}:\n${renderTable(result.rows)}`);
     if (result.written)
       console.log(`rewrote ${path.join(o.modelsDir, id)}/ and ${o.manifestPath}\n`);
