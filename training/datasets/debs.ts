@@ -143,25 +143,44 @@ export async function fetchDeb(pin: DebPin, cacheDir: string): Promise<string> {
  * Extract the members matching `patterns` (tar wildcards such as
  * './usr/share/fonts/ * /x.ttc', without the spaces) from a .deb into `dest`,
  * streaming `dpkg-deb --fsys-tarfile` into `tar` so a large package is never
- * unpacked whole. A marker file makes a repeated call a no-op.
+ * unpacked whole. A marker file makes a repeated call a no-op. The members go
+ * to a folder of this process first and are renamed into place, so processes
+ * extracting the same package at once (parallel test files) never see or
+ * delete each other's half-written files.
  */
 export async function extractDeb(deb: string, dest: string, patterns: string[]): Promise<void> {
-  const marker = path.join(dest, ".extracted");
+  const marker = (dir: string) => path.join(dir, ".extracted");
   // The hash too: a re-pinned build of the same version has the same file name.
   const want = JSON.stringify({ deb: path.basename(deb), sha256: await sha256File(deb), patterns });
-  if (existsSync(marker) && readFileSync(marker, "utf8") === want) return;
-  rmSync(dest, { recursive: true, force: true });
-  mkdirSync(dest, { recursive: true });
-  const dpkg = spawn("dpkg-deb", ["--fsys-tarfile", deb], { stdio: ["ignore", "pipe", "pipe"] });
-  const tar = spawn("tar", ["-x", "-C", dest, "--wildcards", ...patterns], {
-    stdio: ["pipe", "ignore", "pipe"],
-  });
-  dpkg.stdout.pipe(tar.stdin);
-  const [d, t] = await Promise.all([closed(dpkg), closed(tar)]);
-  if (d.code !== 0 || t.code !== 0) {
-    throw new DebError(`extracting ${path.basename(deb)} failed:\n${(d.stderr + t.stderr).trim()}`);
+  const done = () => existsSync(marker(dest)) && readFileSync(marker(dest), "utf8") === want;
+  if (done()) return;
+  const tmp = `${dest}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const dpkg = spawn("dpkg-deb", ["--fsys-tarfile", deb], { stdio: ["ignore", "pipe", "pipe"] });
+    const tar = spawn("tar", ["-x", "-C", tmp, "--wildcards", ...patterns], {
+      stdio: ["pipe", "ignore", "pipe"],
+    });
+    dpkg.stdout.pipe(tar.stdin);
+    const [d, t] = await Promise.all([closed(dpkg), closed(tar)]);
+    if (d.code !== 0 || t.code !== 0) {
+      throw new DebError(
+        `extracting ${path.basename(deb)} failed:\n${(d.stderr + t.stderr).trim()}`,
+      );
+    }
+    await writeFile(marker(tmp), want);
+    try {
+      renameSync(tmp, dest); // fails while dest holds anything
+    } catch {
+      // A complete copy (another process's) is never removed: someone may be reading it.
+      if (done()) return;
+      rmSync(dest, { recursive: true, force: true }); // stale: an older pin or an interrupted run
+      renameSync(tmp, dest);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
-  await writeFile(marker, want);
 }
 
 /** A package fetched, verified and (partly) extracted, with its copyright text. */
