@@ -112,13 +112,13 @@ afterAll(async () => {
 
 const cliFile = (name: string) => new Uint8Array(readFileSync(path.join(dir, "out/cli", name)));
 
-/** Open files with the own-model picker and wait until the import ends (done or error). */
-async function openPth(page: Page, names: string[]): Promise<string> {
+/** Run `action` (a pick or a drop of .pth files) and wait until the import ends (done or error). */
+async function importing(page: Page, action: () => Promise<void>): Promise<string> {
   const before = Number(await page.locator("#your-models").getAttribute("data-imports"));
   await page.locator("#your-models").evaluate((s) => {
     (s as HTMLElement).dataset.state = "";
   });
-  await page.setInputFiles("#own-model-file", names.map(file));
+  await action();
   await page.waitForFunction(
     (n) => {
       const s = document.getElementById("your-models");
@@ -131,6 +131,24 @@ async function openPth(page: Page, names: string[]): Promise<string> {
     { timeout: CONVERT_MS },
   );
   return (await page.locator("#your-models").getAttribute("data-state")) ?? "";
+}
+
+/** Open files with the own-model picker. */
+function openPth(page: Page, names: string[]): Promise<string> {
+  return importing(page, () => page.setInputFiles("#own-model-file", names.map(file)));
+}
+
+/** Drop files on `selector` as a visitor's drag and drop does (dragover, then drop). */
+async function drop(page: Page, selector: string, names: string[]): Promise<void> {
+  const files = names.map((name) => ({ name, b64: (fixture[name] as Buffer).toString("base64") }));
+  const dataTransfer = await page.evaluateHandle((fs) => {
+    const dt = new DataTransfer();
+    for (const f of fs)
+      dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+    return dt;
+  }, files);
+  await page.dispatchEvent(selector, "dragover", { dataTransfer });
+  await page.dispatchEvent(selector, "drop", { dataTransfer });
 }
 
 /** What "Your models" keeps in this browser: model.json of each. */
@@ -316,6 +334,26 @@ describe("a .pth opened in the page", () => {
       expect(await page.locator("#messages .error").textContent()).toMatch(message);
     }
     expect(await kept(page)).toEqual([]);
+  }, 240_000);
+});
+
+describe("a .pth dropped on the page", () => {
+  it("is taken on the own-model zone, and on the photo zone too", async () => {
+    const browser = await launch();
+    try {
+      const { page } = browser;
+      await openSite(page, `${worker.url}/`);
+      for (const zone of ["#own-model-drop", "#drop"]) {
+        expect(await importing(page, () => drop(page, zone, ["g6.pth"]))).toBe("done");
+        expect(await page.locator("#messages .error").count()).toBe(0);
+        expect((await kept(page)).map((m) => m.name)).toEqual(["g6"]);
+        await page.locator("#your-models-list li [data-action=delete]").click();
+        await expect.poll(() => kept(page)).toEqual([]);
+      }
+      expect(browser.problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   }, 240_000);
 });
 
