@@ -426,5 +426,7 @@ for (const el of document.querySelectorAll(
 
 void describeCaps();
 void showModels();
-void hasYourModels().then((kept) => kept && yourModels());
+void hasYourModels().then((kept) => {
+  if (kept) void yourModels();
+});
 registerOffline();
