@@ -1,5 +1,5 @@
 /**
- * The trainer's CycleGAN step (bench/trainer-step.ts) on wasm:
+ * The trainer's CycleGAN step (bench/trainer-step.ts) on wasm (or native, --native):
  * the unoptimised ("baseline") and the runtime's ("fast") kernels measured
  * alternately in one process, then a per-kernel CPU profile of the fast one.
  */
@@ -20,6 +20,8 @@ export interface StepOptions {
   reps: number;
   /** Also time the baseline kernels (slow: minutes at 128 px). */
   compare: boolean;
+  /** "native": the fast set with the convolutions on oneDNN, one conv thread. */
+  backend: "wasm" | "native";
 }
 
 /**
@@ -99,7 +101,10 @@ export async function runStep(o: StepOptions): Promise<void> {
   const sets = o.compare ? (["baseline", "fast"] as const) : (["fast"] as const);
   let fast: Awaited<ReturnType<typeof timeSteps>> | undefined;
   for (const kernels of sets) {
-    const rt = await initBackend("wasm", { kernels });
+    const rt = await initBackend(kernels === "fast" ? o.backend : "wasm", {
+      kernels,
+      convThreads: 1,
+    });
     const r = await timeSteps(rt, o, images);
     rows.push({
       kernels,

@@ -216,6 +216,7 @@ export async function run(argv: string[]): Promise<void> {
       ort: { type: "boolean", default: true },
       step: { type: "boolean", default: false },
       compare: { type: "boolean", default: false },
+      native: { type: "boolean", default: false },
     },
     allowNegative: true,
   });
@@ -227,6 +228,7 @@ export async function run(argv: string[]): Promise<void> {
       ndf: Number(values.ndf),
       reps: Number(values.reps),
       compare: values.compare,
+      backend: values.native ? "native" : "wasm",
     });
   }
   const size = Number(values.size);
