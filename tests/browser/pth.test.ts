@@ -337,6 +337,33 @@ describe("a .pth opened in the page", () => {
   }, 240_000);
 });
 
+describe("a .pth on WebGPU", () => {
+  it("runs the variant a shipped model would: fp32 on an adapter without shader-f16", async () => {
+    const browser = await launch({ webgpu: true });
+    try {
+      const { page } = browser;
+      await openSite(page, `${worker.url}/`);
+      expect(await openPth(page, ["g6.pth"])).toBe("done");
+      await setOptions(page, { engine: "webgpu", mode: "full", workingSize: 64 });
+      const photo = await testPhoto(64, 48);
+      const result = await translate(
+        page,
+        upload(page, "#photo-file", "p.png", "image/png", photo),
+        { timeoutMs: 180_000 },
+      );
+      // SwiftShader has no shader-f16, so models/select.ts gives fp32 (fp16 needs the feature).
+      expect([result.engine, result.dtype, result.fellBack]).toEqual(["webgpu", "fp32", false]);
+      expect(result.note).toMatch(/^WebGPU fp32: 64×48/);
+      const expected = await referenceTranslate(cliFile("AtoB.fp32.onnx"), photo, 64);
+      const diff = diffRgb(await decodeRgba(result.png), expected);
+      expect(diff.max).toBeLessThanOrEqual(TOLERANCE.max);
+      expect(diff.changed).toBeLessThan(TOLERANCE.changed);
+    } finally {
+      await browser.close();
+    }
+  }, 300_000);
+});
+
 describe("a .pth dropped on the page", () => {
   it("is taken on the own-model zone, and on the photo zone too", async () => {
     const browser = await launch();
