@@ -19,6 +19,7 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ModelEntry, parseManifest } from "../../models/schema.ts";
+import { pickVariant } from "../../models/select.ts";
 import { type Browser, launch } from "../../scripts/lib/chromium.ts";
 import { openSite, setOptions, translate, upload } from "../../scripts/lib/site-page.ts";
 import { testPhoto } from "../../scripts/lib/test-photo.ts";
@@ -225,6 +226,11 @@ describe("a .pth opened in the page", () => {
     const shas = (e: ModelEntry) =>
       e.generators.flatMap((g) => g.variants.map((v) => `${v.file} ${v.sha256}`)).sort();
     expect(shas(model?.entry as ModelEntry)).toEqual(shas(cli));
+    // Described like a shipped model, so models/select.ts picks as it does for one.
+    const g = model?.entry.generators[0] as ModelEntry["generators"][number];
+    expect(pickVariant(g, { provider: "webgpu", shaderF16: true })?.dtype).toBe("fp16");
+    expect(pickVariant(g, { provider: "webgpu" })?.dtype).toBe("fp32");
+    expect(pickVariant(g, { provider: "wasm" })?.dtype).toBe("fp32"); // int8 was left out
     expect(model?.entry.provenance).toMatchObject({
       kind: "imported",
       sha256: cli.provenance.kind === "imported" ? cli.provenance.sha256 : "",
