@@ -37,6 +37,20 @@ export interface LaunchOptions {
   extraArgs?: string[];
   /** "block" keeps the site's service worker out (needed where a test routes requests). */
   serviceWorkers?: "allow" | "block";
+  /**
+   * A fake camera playing a Y4M clip in a loop (scripts/lib/live-clip.ts), granted
+   * without a prompt; "deny" refuses camera permission as a visitor would.
+   */
+  fakeCamera?: { clip: string; permission?: "grant" | "deny" };
+}
+
+/** Chromium's flags for LaunchOptions.fakeCamera. */
+function fakeCameraArgs(cam: NonNullable<LaunchOptions["fakeCamera"]>): string[] {
+  return [
+    "--use-fake-device-for-media-stream",
+    `--use-fake-ui-for-media-stream${cam.permission === "deny" ? "=deny" : ""}`,
+    `--use-file-for-fake-video-capture=${cam.clip}`,
+  ];
 }
 
 export async function launch(opts: LaunchOptions = {}): Promise<Browser> {
@@ -49,6 +63,7 @@ export async function launch(opts: LaunchOptions = {}): Promise<Browser> {
     args: [
       ...CHROMIUM_FLAGS,
       ...(opts.webgpu ? ["--enable-unsafe-webgpu"] : []),
+      ...(opts.fakeCamera ? fakeCameraArgs(opts.fakeCamera) : []),
       ...(opts.extraArgs ?? []),
     ],
     viewport: opts.viewport ?? { width: 1280, height: 900 },

@@ -70,6 +70,8 @@ export class GeneratorSession implements StatsEngine {
    * calls, and on WebGPU two in flight would double the GPU memory held.
    */
   private tail: Promise<unknown> = Promise.resolve();
+  /** runFrame's statistics feeds, made on first use. */
+  private ownStats: Record<string, Ort.Tensor> | undefined;
 
   constructor(ort: typeof Ort, session: Ort.InferenceSession, statsLength: number) {
     this.ort = ort;
@@ -120,6 +122,43 @@ export class GeneratorSession implements StatsEngine {
     } finally {
       for (const t of Object.values(outputs)) t.dispose();
     }
+  }
+
+  /**
+   * Live video (lib/live-*.ts): one frame on its own statistics, fetching only
+   * `output`. On WebGPU `input` and `output` are caller-owned GPUBuffers of
+   * [1, 3, h, w] float32 on the session's device, bound as GPU-resident
+   * tensors, so the frame never visits the CPU; on WebAssembly `input` is the
+   * caller's reused array and ORT's output array is returned.
+   */
+  runFrame(
+    input: Float32Array | GPUBuffer,
+    width: number,
+    height: number,
+    output?: GPUBuffer,
+  ): Promise<Float32Array | undefined> {
+    const next = this.tail.then(async () => {
+      const { Tensor } = this.ort;
+      const dims = [1, 3, height, width];
+      const onGpu = (buffer: GPUBuffer) =>
+        Tensor.fromGpuBuffer(buffer, { dataType: "float32", dims });
+      // The statistics inputs (zeros, freeze 0) are the same every frame: made once.
+      this.ownStats ??= statsFeeds(this.statsLength, undefined, (d, s) => new Tensor(d, s));
+      const feeds = {
+        [INPUT]: input instanceof Float32Array ? new Tensor(input, dims) : onGpu(input),
+        ...this.ownStats,
+      };
+      try {
+        const out = (
+          await this.session.run(feeds, output ? { [OUTPUT]: onGpu(output) } : [OUTPUT])
+        )[OUTPUT];
+        return out?.location === "cpu" ? (out.data as Float32Array) : undefined;
+      } catch (err) {
+        throw new EngineError(messageOf(err));
+      }
+    });
+    this.tail = next.catch(() => undefined);
+    return next;
   }
 
   release(): Promise<void> {

@@ -9,6 +9,7 @@ import { downloadNote, renderCards, renderDirections } from "../lib/cards.ts";
 import { byId } from "../lib/dom.ts";
 import { formatBytes, formatMs, formatProgress } from "../lib/format.ts";
 import { lastStyle, rememberStyle } from "../lib/last-style.ts";
+import type { LiveMode } from "../lib/live-page.ts";
 import { findGenerator, loadManifest, settingsFromUrl } from "../lib/manifest.ts";
 import { describeError, unsupportedFileMessage } from "../lib/messages.ts";
 import type { Progress } from "../lib/model-store.ts";
@@ -396,6 +397,33 @@ async function takeOwnModel(files: File[]): Promise<void> {
   if (state.photo) void run();
 }
 
+// Live camera (lib/live-page.ts): its code loads on the first press of Start camera.
+let live: Promise<LiveMode> | undefined;
+$("live-toggle").addEventListener("click", async () => {
+  live ??= import("../lib/live-page.ts").then(async ({ wireLive }) =>
+    wireLive({
+      caps: await capsReady,
+      source: () => state.model && { model: state.model, direction: state.direction },
+      engine: engineChoice,
+      ...(fault ? { fault } : {}),
+      showSnapshot: (snap) =>
+        showResult(
+          { model: snap.model, direction: snap.direction, photo: snap.input },
+          {
+            ...snap,
+            png: snap.output,
+            mode: "fast",
+            sourceWidth: snap.width,
+            sourceHeight: snap.height,
+            tiles: 1,
+            statsMs: 0,
+            fellBack: false,
+          },
+        ),
+    }),
+  );
+  await (await live).toggle();
+});
 wirePhotoInput(takePhoto);
 const sharePanel = wireSharePanel((withInput) => {
   const { result } = state;
