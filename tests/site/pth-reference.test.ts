@@ -8,6 +8,8 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { STANDARD_IO } from "../../models/schema.ts";
+import { STANDARD_IO as WORKER_IO } from "../../site/src/lib/pth-io.ts";
 import { PROBE_SIDE, probeImage, referenceForward } from "../../site/src/lib/pth-reference.ts";
 import { onnxRunner } from "../../training/export/infer.ts";
 import { buildOnnx } from "../../training/export/onnx.ts";
@@ -47,6 +49,12 @@ describe("the .pth import's float32 reference", () => {
     expect(Math.min(...a)).toBeGreaterThanOrEqual(-1);
     expect(Math.max(...a)).toBeLessThanOrEqual(1);
     expect(new Set(a).size).toBeGreaterThan(a.length / 2);
+  });
+});
+
+describe("the import worker's I/O contract", () => {
+  it("is the manifest's STANDARD_IO (restated there so the worker loads no zod)", () => {
+    expect(WORKER_IO).toEqual(STANDARD_IO);
   });
 });
 

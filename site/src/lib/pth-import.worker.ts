@@ -11,7 +11,7 @@
  */
 import { SIZE_MULTIPLE } from "../../../models/contract.ts";
 import { NORM_STATS_IO } from "../../../models/norm-stats.ts";
-import { type Direction, type Dtype, type Generator, STANDARD_IO } from "../../../models/schema.ts";
+import type { Direction, Dtype, Generator } from "../../../models/schema.ts";
 import { variantTargets } from "../../../models/select.ts";
 import { withinBudget } from "../../../training/export/budgets.ts";
 import { compareOutputs } from "../../../training/export/metrics.ts";
@@ -26,6 +26,7 @@ import { readTorchFile } from "../../../training/import/torch-file.ts";
 import { countMacs, countParams, normChannels } from "../../../training/networks/spec.ts";
 import { sha256Hex } from "./model-store.ts";
 import { createSession, RuntimeLoadError } from "./ort-engine.ts";
+import { STANDARD_IO } from "./pth-io.ts";
 import type {
   ConvertedGenerator,
   ConvertRequest,
