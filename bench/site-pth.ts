@@ -50,11 +50,13 @@ function resetPeak(pids: number[]): void {
   }
 }
 
-function peakMiB(pids: number[]): number {
+/** The largest of `field` (VmHWM: peak since the reset, VmRSS: now) over `pids`, MiB. */
+function largestMiB(pids: number[], field: "VmHWM" | "VmRSS" = "VmHWM"): number {
   let peak = 0;
   for (const pid of pids) {
     try {
-      const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1];
       peak = Math.max(peak, Number(kb ?? 0) / 1024);
     } catch {
       // gone
@@ -70,7 +72,12 @@ interface Run {
   converting_ms: number;
   checking_ms: number;
   peak_renderer_MiB: number;
+  /** The renderer's resident memory just before the file was chosen. */
+  before_MiB: number;
   longest_stall_ms: number;
+  /** Main-thread tasks over 50 ms during the conversion, and the longest (0 when none). */
+  long_tasks: number;
+  longest_task_ms: number;
   status: string;
 }
 
@@ -78,9 +85,14 @@ async function convertOnce(browser: Browser, url: string, pth: string): Promise<
   const { page } = browser;
   await openSite(page, url);
   await page.evaluate(() => {
-    const w = window as unknown as { stages: [string, number][]; stall: number };
+    const w = window as unknown as { stages: [string, number][]; stall: number; tasks: number[] };
     w.stages = [];
     w.stall = 0;
+    w.tasks = [];
+    // Tasks over 50 ms on the page's main thread (what makes a page feel frozen).
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.tasks.push(e.duration);
+    }).observe({ type: "longtask" });
     const stage = document.getElementById("pth-stage") as HTMLElement;
     new MutationObserver(() => w.stages.push([stage.textContent ?? "", performance.now()])).observe(
       stage,
@@ -95,6 +107,7 @@ async function convertOnce(browser: Browser, url: string, pth: string): Promise<
   });
   const pids = renderers();
   resetPeak(pids);
+  const before = largestMiB(pids, "VmRSS");
   const t0 = await page.evaluate(() => performance.now());
   // A path, as a visitor's file: Chromium opens it itself (a buffer would be
   // decoded from base64 by script on the page's main thread, timing the harness).
@@ -104,13 +117,14 @@ async function convertOnce(browser: Browser, url: string, pth: string): Promise<
     null,
     { timeout: 900_000 },
   );
-  const peak = peakMiB(renderers());
+  const peak = largestMiB(renderers());
   const got = await page.evaluate(() => {
-    const w = window as unknown as { stages: [string, number][]; stall: number };
+    const w = window as unknown as { stages: [string, number][]; stall: number; tasks: number[] };
     const s = document.getElementById("your-models") as HTMLElement;
     return {
       stages: w.stages,
       stall: w.stall,
+      tasks: w.tasks,
       end: performance.now(),
       state: s.dataset.state ?? "",
       workerMs: Number(s.dataset.lastMs ?? 0),
@@ -134,7 +148,10 @@ async function convertOnce(browser: Browser, url: string, pth: string): Promise<
     converting_ms: Math.round(checking - converting),
     checking_ms: Math.round(got.end - checking),
     peak_renderer_MiB: Math.round(peak),
+    before_MiB: Math.round(before),
     longest_stall_ms: Math.round(got.stall),
+    long_tasks: got.tasks.length,
+    longest_task_ms: Math.round(Math.max(0, ...got.tasks)),
     status: got.status,
   };
 }
@@ -169,14 +186,17 @@ export async function measurePthImport(url: string, runs = 1): Promise<Section> 
         converting_ms: median("converting_ms"),
         checking_ms: median("checking_ms"),
         peak_renderer_MiB: median("peak_renderer_MiB"),
+        before_MiB: median("before_MiB"),
         longest_stall_ms: median("longest_stall_ms"),
+        long_tasks: median("long_tasks"),
+        longest_task_ms: median("longest_task_ms"),
       },
     ],
     samples,
     notes: [
       "total_ms: file chosen -> converted, checked and kept (Cache API), as the page shows it; reading/converting/checking from the page's progress text (checking includes the plain-JS float32 reference on the 32 px probe and each variant in onnxruntime-web, then storing).",
-      "peak_renderer_MiB: largest VmHWM of Chromium's renderer processes, reset just before the file is chosen (the import worker and onnxruntime-web threads run in the page's renderer).",
-      "longest_stall_ms: longest gap between the page's 16 ms timer ticks during the conversion: the page stays responsive when this stays near 16-50 ms.",
+      "peak_renderer_MiB: largest VmHWM of Chromium's renderer processes, reset just before the file is chosen (the import worker and onnxruntime-web threads run in the page's renderer); before_MiB: its resident memory just before.",
+      "longest_stall_ms: longest gap between the page's 16 ms timer ticks during the conversion: on a loaded machine this includes waiting for a core. long_tasks / longest_task_ms: tasks over 50 ms on the page's main thread (PerformanceObserver 'longtask'), the page's own work; 0 means it never blocked.",
     ],
   };
 }
