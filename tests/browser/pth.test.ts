@@ -43,6 +43,9 @@ const CONVERT_MS = 180_000;
 let dir = "";
 let worker: RunningWorker;
 let cli: ModelEntry;
+/** `npm run import` of the files real PyTorch saved (tests/fixtures/pth), every dtype. */
+let cliTorch: ModelEntry;
+const TORCH_FIXTURES = new URL("../fixtures/pth/", import.meta.url);
 const fixture: Record<string, Buffer> = {};
 
 const file = (name: string) => ({ name, mimeType: "", buffer: fixture[name] as Buffer });
@@ -103,6 +106,21 @@ beforeAll(async () => {
   if (imported.code !== 0) throw new Error(`npm run import failed: ${imported.err}`);
   cli = parseManifest(JSON.parse(readFileSync(path.join(dir, "out/manifest.json"), "utf8")))
     .models[0] as ModelEntry;
+  for (const name of ["torch-zip.pth", "torch-legacy.pth"])
+    fixture[name] = readFileSync(new URL(name, TORCH_FIXTURES));
+  const fromTorch = await runCli(
+    "training/import/cli.ts",
+    [
+      ...["torch-zip.pth", "torch-legacy.pth"].map((f) => new URL(f, TORCH_FIXTURES).pathname),
+      ...["--id", "torch", "--license", "MIT", "--check-size", "16", "--tfjs-backend", "cpu"],
+      ...["--models", "out", "--manifest", "out/manifest-torch.json"],
+    ],
+    dir,
+  );
+  if (fromTorch.code !== 0) throw new Error(`npm run import failed: ${fromTorch.err}`);
+  cliTorch = parseManifest(
+    JSON.parse(readFileSync(path.join(dir, "out/manifest-torch.json"), "utf8")),
+  ).models[0] as ModelEntry;
   worker = await startWorker({ seed: seedOf(tinyModel()) });
 }, 240_000);
 
@@ -111,7 +129,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const cliFile = (name: string) => new Uint8Array(readFileSync(path.join(dir, "out/cli", name)));
+const cliFile = (name: string, id = "cli") =>
+  new Uint8Array(readFileSync(path.join(dir, "out", id, name)));
 
 /** Run `action` (a pick or a drop of .pth files) and wait until the import ends (done or error). */
 async function importing(page: Page, action: () => Promise<void>): Promise<string> {
@@ -308,6 +327,51 @@ describe("a .pth opened in the page", () => {
     await openSite(page, `${worker.url}/`);
     expect(await page.locator("#your-models").isHidden()).toBe(true);
   }, 240_000);
+
+  it("converts files real PyTorch saved (zip and legacy) to the CLI's files, translating like them", async () => {
+    const { page } = browser;
+    await openSite(page, `${worker.url}/`);
+    expect(await openPth(page, ["torch-zip.pth", "torch-legacy.pth"])).toBe("done");
+    expect(await page.locator("#pth-arch").textContent()).toMatch(
+      /torch-zip\.pth: resnet_6blocks, ngf 4, 6 blocks, instance norm[\s\S]*torch-legacy\.pth: resnet_9blocks/,
+    );
+    const [model] = await kept(page);
+    const variants = (e: ModelEntry) =>
+      new Map(e.generators.flatMap((g) => g.variants.map((v) => [v.file, v.sha256])));
+    const ours = variants(model?.entry as ModelEntry);
+    const theirs = variants(cliTorch);
+    // Every file the page kept is the CLI's, byte for byte (an int8 under 35 dB on the
+    // page's probe may be left out; the CLI passed it on its own check images).
+    for (const [file, sha] of ours) expect([file, theirs.get(file)]).toEqual([file, sha]);
+    for (const file of ["AtoB.fp32.onnx", "AtoB.fp16.onnx", "BtoA.fp32.onnx", "BtoA.fp16.onnx"])
+      expect(ours.has(file)).toBe(true);
+    await setOptions(page, { engine: "wasm", mode: "full", workingSize: 64 });
+    const photo = await testPhoto(90, 60);
+    for (const dir of ["AtoB", "BtoA"] as const) {
+      if (dir === "BtoA") {
+        await page.check("input[name=direction][value=BtoA]");
+        await setOptions(page, { workingSize: 64 });
+      }
+      const dtype = ours.has(`${dir}.int8.onnx`) ? "int8" : "fp32"; // models/select.ts on wasm
+      const result = await translate(
+        page,
+        dir === "AtoB"
+          ? upload(page, "#photo-file", "p.png", "image/png", photo)
+          : () => page.click("#translate"),
+      );
+      expect(result.dtype).toBe(dtype);
+      const expected = await referenceTranslate(
+        cliFile(`${dir}.${dtype}.onnx`, "torch"),
+        photo,
+        64,
+      );
+      const diff = diffRgb(await decodeRgba(result.png), expected);
+      expect(diff.max).toBeLessThanOrEqual(TOLERANCE.max);
+      expect(diff.changed).toBeLessThan(TOLERANCE.changed);
+    }
+    await page.locator("#your-models-list li [data-action=delete]").click();
+    await expect.poll(() => kept(page)).toEqual([]);
+  }, 300_000);
 
   it("says what a file is when it is not a generator it can convert, and keeps nothing", async () => {
     const { page } = browser;
