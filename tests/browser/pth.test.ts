@@ -1,9 +1,11 @@
 /**
  * Reference .pth checkpoints opened in the page (issue 17), in real Chromium
- * against the real worker. Fixtures are written in the test by
- * tests/import/torch_save.py (Python's own pickler with torch's globals, the
- * opcodes torch.save emits), in the zip and the legacy format; the same two
- * files go through `npm run import`, and:
+ * against the real worker. Two pairs of fixtures, each a zip and a legacy
+ * file: files real PyTorch saved (tests/fixtures/pth, Debian's python3-torch),
+ * and files written in the test by tests/import/torch_save.py (Python's own
+ * pickler with torch's globals, the opcodes torch.save emits; a float16
+ * storage, old instance-norm statistics). Each pair also goes through
+ * `npm run import`, and:
  * - the page's converted variants are the CLI's files byte for byte (same
  *   sha256), and its translations equal onnxruntime-node running the CLI's
  *   files (full resolution with frozen statistics, A->B and B->A) within
