@@ -1,21 +1,29 @@
 /**
- * The WebGPU live path, in the live worker: the frame never leaves the GPU.
- * The camera's VideoFrame is imported as an external texture; a compute
- * shader shrinks it by area averaging (models/resize.ts's weights) to whole
- * bytes and writes the planar [-1, 1] tensor into a storage buffer; ORT runs
- * on that buffer and writes its output into another (GPU-resident I/O, see
- * GeneratorSession.runFrame); a render pass draws the output buffer on the
- * canvas. Only a snapshot reads pixels back.
+ * The WebGPU live path, in the live worker. The VideoFrame is copied as RGBA
+ * into a reused buffer (VideoFrame.copyTo) and written to a storage buffer; a
+ * compute shader shrinks it by area averaging (models/resize.ts's weights) to
+ * whole bytes and writes the planar [-1, 1] tensor into another; ORT runs on
+ * that buffer and writes its output into a third (GPU-resident I/O, see
+ * GeneratorSession.runFrame), so the tensors never visit the CPU; a second
+ * compute shader packs the output into RGBA bytes, which are read back (a
+ * third of the float output) and put on the page's canvas.
+ *
+ * Two shortcuts the issue asked for fail with onnxruntime-web 1.30's WebGPU
+ * provider in Chromium 156 (measured on SwiftShader, docs/site.md "Live
+ * camera"): importing the frame (importExternalTexture or
+ * copyExternalImageToTexture) on the provider's device makes every later run
+ * fail ("No cached or pending pipeline for deferred dispatch", then a lost
+ * device), and drawing on a WebGPU canvas with that device makes its later
+ * callbacks fail ("A valid external Instance reference no longer exists").
  */
-
 import type { GpuHandle } from "./gpu.ts";
 import type { FramePixels, FrameResult, LiveFrames } from "./live-cpu.ts";
 import { chwToRgba } from "./live-cpu.ts";
 import { EngineError, type GeneratorSession } from "./ort-engine.ts";
 
 const CONVERT = /* wgsl */ `
-struct Size { w: u32, h: u32 }
-@group(0) @binding(0) var frame: texture_external;
+struct Size { srcW: u32, srcH: u32, w: u32, h: u32 }
+@group(0) @binding(0) var<storage, read> frame: array<u32>;
 @group(0) @binding(1) var<storage, read_write> tensor: array<f32>;
 @group(0) @binding(2) var<uniform> size: Size;
 
@@ -23,19 +31,19 @@ struct Size { w: u32, h: u32 }
 fn main(@builtin(global_invocation_id) id: vec3u) {
   if (id.x >= size.w || id.y >= size.h) { return; }
   // The source area this output pixel covers, edge pixels weighted by overlap.
-  let src = vec2f(textureDimensions(frame));
+  let src = vec2f(f32(size.srcW), f32(size.srcH));
   let scale = src / vec2f(f32(size.w), f32(size.h));
   let start = vec2f(id.xy) * scale;
   let end = min(src, start + scale);
   let lo = vec2u(floor(start));
-  let hi = min(vec2u(src) - 1u, vec2u(ceil(end)) - 1u);
+  let hi = min(vec2u(size.srcW, size.srcH) - 1u, vec2u(ceil(end)) - 1u);
   var sum = vec3f(0.0);
   for (var y = lo.y; y <= hi.y; y++) {
     let wy = (min(end.y, f32(y + 1u)) - max(start.y, f32(y))) / scale.y;
     var row = vec3f(0.0);
     for (var x = lo.x; x <= hi.x; x++) {
       let wx = (min(end.x, f32(x + 1u)) - max(start.x, f32(x))) / scale.x;
-      row += wx * textureLoad(frame, vec2u(x, y)).rgb;
+      row += wx * unpack4x8unorm(frame[y * size.srcW + x]).rgb;
     }
     sum += wy * row;
   }
@@ -48,39 +56,48 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   tensor[2u * plane + i] = px.b / 127.5 - 1.0;
 }`;
 
-const DRAW = /* wgsl */ `
-struct Size { w: u32, h: u32 }
+const PACK = /* wgsl */ `
+struct Size { srcW: u32, srcH: u32, w: u32, h: u32 }
 @group(0) @binding(0) var<storage, read> image: array<f32>;
-@group(0) @binding(1) var<uniform> size: Size;
+@group(0) @binding(1) var<storage, read_write> rgba: array<u32>;
+@group(0) @binding(2) var<uniform> size: Size;
 
-@vertex fn vs(@builtin(vertex_index) v: u32) -> @builtin(position) vec4f {
-  let xy = vec2f(f32((v << 1u) & 2u), f32(v & 2u));
-  return vec4f(xy * 2.0 - 1.0, 0.0, 1.0);
-}
-
-@fragment fn fs(@builtin(position) pos: vec4f) -> @location(0) vec4f {
-  let i = u32(pos.y) * size.w + u32(pos.x);
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3u) {
   let plane = size.w * size.h;
+  let i = id.x;
+  if (i >= plane) { return; }
   let v = vec3f(image[i], image[plane + i], image[2u * plane + i]);
-  return vec4f(round(clamp((v + 1.0) * 127.5, vec3f(0.0), vec3f(255.0))) / 255.0, 1.0);
+  // models/contract.ts unitToByte: (v + 1) * 127.5, rounded and clamped.
+  rgba[i] = pack4x8unorm(vec4f(round(clamp((v + 1.0) * 127.5, vec3f(0.0), vec3f(255.0))) / 255.0, 1.0));
 }`;
 
 interface Sized {
+  srcW: number;
+  srcH: number;
   width: number;
   height: number;
+  /** The camera frame's RGBA, on the CPU (reused) and on the GPU. */
+  pixels: Uint8Array<ArrayBuffer>;
+  frame: GPUBuffer;
+  convert: GPUBindGroup;
   input: GPUBuffer;
   output: GPUBuffer;
   size: GPUBuffer;
-  draw: GPUBindGroup;
+  /** The output as RGBA bytes, on the GPU, in a mappable copy and as the canvas's image. */
+  packed: GPUBuffer;
+  staging: GPUBuffer;
+  pack: GPUBindGroup;
+  image: ImageData;
 }
 
 export class GpuFrames implements LiveFrames {
   private readonly session: GeneratorSession;
   private readonly gpu: GpuHandle;
   private readonly device: GPUDevice;
-  private readonly ctx: GPUCanvasContext;
+  private readonly ctx: OffscreenCanvasRenderingContext2D;
   private readonly convert: GPUComputePipeline;
-  private readonly draw: GPURenderPipeline;
+  private readonly pack: GPUComputePipeline;
   /** Wait for the GPU after each stage, so the stage times are complete (the benchmark's breakdown). */
   private readonly profile: boolean;
   private sized: Sized | undefined;
@@ -96,57 +113,64 @@ export class GpuFrames implements LiveFrames {
     this.gpu = gpu;
     this.device = gpu.device;
     this.profile = profile;
-    const ctx = canvas.getContext("webgpu");
-    if (!ctx) throw new EngineError("the live canvas has no WebGPU context");
-    ctx.configure({
-      device: this.device,
-      format: navigator.gpu.getPreferredCanvasFormat(),
-      alphaMode: "opaque",
-    });
+    const ctx = canvas.getContext("2d", { alpha: false });
+    if (!ctx) throw new Error("the live canvas has no 2D context");
     this.ctx = ctx;
-    const module = (code: string) => this.device.createShaderModule({ code });
-    this.convert = this.device.createComputePipeline({
-      layout: "auto",
-      compute: { module: module(CONVERT), entryPoint: "main" },
-    });
-    const drawModule = module(DRAW);
-    this.draw = this.device.createRenderPipeline({
-      layout: "auto",
-      vertex: { module: drawModule, entryPoint: "vs" },
-      fragment: {
-        module: drawModule,
-        entryPoint: "fs",
-        targets: [{ format: navigator.gpu.getPreferredCanvasFormat() }],
-      },
-    });
+    const pipeline = (code: string) =>
+      this.device.createComputePipeline({
+        layout: "auto",
+        compute: { module: this.device.createShaderModule({ code }), entryPoint: "main" },
+      });
+    this.convert = pipeline(CONVERT);
+    this.pack = pipeline(PACK);
   }
 
-  /** Buffers of one frame size, remade only when it changes. */
-  private buffers(width: number, height: number): Sized {
+  /** Buffers for a camera of srcW x srcH translated at width x height, remade only when either changes. */
+  private buffers(srcW: number, srcH: number, width: number, height: number): Sized {
     const s = this.sized;
-    if (s && s.width === width && s.height === height) return s;
-    if (s) for (const b of [s.input, s.output, s.size]) b.destroy();
+    if (s && s.srcW === srcW && s.srcH === srcH && s.width === width && s.height === height) {
+      return s;
+    }
+    this.dispose();
+    const { device } = this;
     const bytes = 3 * width * height * 4;
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    const input = this.device.createBuffer({ size: bytes, usage });
-    const output = this.device.createBuffer({ size: bytes, usage });
-    const size = this.device.createBuffer({
-      size: 8,
+    const frame = device.createBuffer({ size: srcW * srcH * 4, usage });
+    const input = device.createBuffer({ size: bytes, usage });
+    const output = device.createBuffer({ size: bytes, usage });
+    const packed = device.createBuffer({ size: width * height * 4, usage });
+    const size = device.createBuffer({
+      size: 16,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
-    this.device.queue.writeBuffer(size, 0, new Uint32Array([width, height]));
-    const draw = this.device.createBindGroup({
-      layout: this.draw.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: output } },
-        { binding: 1, resource: { buffer: size } },
-      ],
-    });
-    const { canvas } = this.ctx;
-    canvas.width = width;
-    canvas.height = height;
+    device.queue.writeBuffer(size, 0, new Uint32Array([srcW, srcH, width, height]));
+    const group = (pipeline: GPUPipelineBase, buffers: GPUBuffer[]) =>
+      device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      });
+    this.ctx.canvas.width = width;
+    this.ctx.canvas.height = height;
     this.drawn = false;
-    this.sized = { width, height, input, output, size, draw };
+    this.sized = {
+      srcW,
+      srcH,
+      width,
+      height,
+      pixels: new Uint8Array(new ArrayBuffer(srcW * srcH * 4)),
+      frame,
+      convert: group(this.convert, [frame, input, size]),
+      input,
+      output,
+      size,
+      packed,
+      staging: device.createBuffer({
+        size: width * height * 4,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      }),
+      pack: group(this.pack, [output, packed, size]),
+      image: new ImageData(width, height),
+    };
     return this.sized;
   }
 
@@ -162,22 +186,15 @@ export class GpuFrames implements LiveFrames {
   async frame(frame: VideoFrame, width: number, height: number): Promise<FrameResult> {
     this.checkDevice();
     const t0 = performance.now();
-    const s = this.buffers(width, height);
+    const { width: srcW, height: srcH } = frame.visibleRect ?? { width: 0, height: 0 };
+    const s = this.buffers(srcW, srcH, width, height);
     const { device } = this;
-    // An external texture lives until the task ends: imported, bound and used right here.
-    const texture = device.importExternalTexture({ source: frame });
-    const bind = device.createBindGroup({
-      layout: this.convert.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: texture },
-        { binding: 1, resource: { buffer: s.input } },
-        { binding: 2, resource: { buffer: s.size } },
-      ],
-    });
+    await frame.copyTo(s.pixels, { format: "RGBA", colorSpace: "srgb" });
+    device.queue.writeBuffer(s.frame, 0, s.pixels);
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     pass.setPipeline(this.convert);
-    pass.setBindGroup(0, bind);
+    pass.setBindGroup(0, s.convert);
     pass.dispatchWorkgroups(Math.ceil(width / 8), Math.ceil(height / 8));
     pass.end();
     device.queue.submit([encoder.finish()]);
@@ -191,66 +208,48 @@ export class GpuFrames implements LiveFrames {
     }
     await this.stageDone();
     const t2 = performance.now();
-    const drawEncoder = device.createCommandEncoder();
-    const render = drawEncoder.beginRenderPass({
-      colorAttachments: [
-        {
-          view: this.ctx.getCurrentTexture().createView(),
-          loadOp: "clear",
-          storeOp: "store",
-          clearValue: { r: 0, g: 0, b: 0, a: 1 },
-        },
-      ],
-    });
-    render.setPipeline(this.draw);
-    render.setBindGroup(0, s.draw);
-    render.draw(3);
-    render.end();
-    device.queue.submit([drawEncoder.finish()]);
-    // One frame on the GPU at a time: the next is taken only when this one is drawn, so
+    const encoder2 = device.createCommandEncoder();
+    const packPass = encoder2.beginComputePass();
+    packPass.setPipeline(this.pack);
+    packPass.setBindGroup(0, s.pack);
+    packPass.dispatchWorkgroups(Math.ceil((width * height) / 64));
+    packPass.end();
+    encoder2.copyBufferToBuffer(s.packed, 0, s.staging, 0, width * height * 4);
+    device.queue.submit([encoder2.finish()]);
+    // Waiting for this frame's bytes also keeps one frame at a time on the GPU, so
     // latency stays bounded instead of frames piling up in the GPU's queue.
-    await device.queue.onSubmittedWorkDone();
+    await s.staging.mapAsync(GPUMapMode.READ);
+    s.image.data.set(new Uint8Array(s.staging.getMappedRange()));
+    s.staging.unmap();
     this.checkDevice();
+    this.ctx.putImageData(s.image, 0, 0);
     this.drawn = true;
     return { convert: t1 - t0, run: t2 - t1, draw: performance.now() - t2 };
   }
 
-  /** Reads the last frame's tensors back (snapshots only): submitted before any later frame's work. */
+  /** The last frame: its input read back (snapshots only), its output as drawn. */
   async lastFrame(): Promise<FramePixels | undefined> {
     const s = this.sized;
     if (!s || !this.drawn) return undefined;
-    const bytes = 3 * s.width * s.height * 4;
-    const staging = [s.input, s.output].map((from) => {
-      const to = this.device.createBuffer({
-        size: bytes,
-        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-      });
-      const encoder = this.device.createCommandEncoder();
-      encoder.copyBufferToBuffer(from, 0, to, 0, bytes);
-      this.device.queue.submit([encoder.finish()]);
-      return to;
-    });
     const plane = s.width * s.height;
-    const [input, output] = await Promise.all(
-      staging.map(async (buffer) => {
-        await buffer.mapAsync(GPUMapMode.READ);
-        const rgba = new Uint8ClampedArray(4 * plane);
-        chwToRgba(new Float32Array(buffer.getMappedRange()), rgba, plane);
-        buffer.destroy();
-        return rgba;
-      }),
-    );
-    return {
-      input: input as Uint8ClampedArray,
-      output: output as Uint8ClampedArray,
-      width: s.width,
-      height: s.height,
-    };
+    const staging = this.device.createBuffer({
+      size: 3 * plane * 4,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const encoder = this.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(s.input, 0, staging, 0, 3 * plane * 4);
+    this.device.queue.submit([encoder.finish()]);
+    const output = s.image.data.slice();
+    await staging.mapAsync(GPUMapMode.READ);
+    const input = new Uint8ClampedArray(4 * plane);
+    chwToRgba(new Float32Array(staging.getMappedRange()), input, plane);
+    staging.destroy();
+    return { input, output, width: s.width, height: s.height };
   }
 
   dispose(): void {
     const s = this.sized;
-    if (s) for (const b of [s.input, s.output, s.size]) b.destroy();
+    if (s) for (const b of [s.frame, s.input, s.output, s.size, s.packed, s.staging]) b.destroy();
     this.sized = undefined;
   }
 }

@@ -83,7 +83,8 @@ export function wireLive(host: LiveHost): LiveMode {
   let pending = false;
   let paused = false;
   let lastPresented = 0;
-  let sizeAuto = true;
+  // A size chosen before live mode loaded is the visitor's; the default is picked by measuring.
+  let sizeAuto = el.size.selectedOptions[0]?.defaultSelected ?? true;
   let webgpuFailed = false;
   let shownAt = 0;
   /** Bumped on every start and stop: callbacks of an older run do nothing. */
@@ -98,7 +99,7 @@ export function wireLive(host: LiveHost): LiveMode {
     }
   };
   const initial = remembered();
-  if (initial) el.size.value = String(initial);
+  if (initial && sizeAuto) el.size.value = String(initial);
   el.size.addEventListener("change", () => {
     sizeAuto = false;
     stats = new LiveStats();
@@ -148,7 +149,9 @@ export function wireLive(host: LiveHost): LiveMode {
     if (!source) throw new Error("Choose a style (or open your own model) first.");
     const choice = host.engine();
     const resolved = resolveEngine(choice, host.caps);
-    const name: EngineName = webgpuFailed && choice === "auto" ? "wasm" : resolved.engine;
+    // After a WebGPU failure live mode stays on WebAssembly (a forced WebGPU too: a stream
+    // that keeps failing over would never show a frame); a reload tries WebGPU again.
+    const name: EngineName = webgpuFailed ? "wasm" : resolved.engine;
     if (resolved.note) say(resolved.note);
     engine?.worker.terminate();
     engine = undefined;
@@ -287,7 +290,11 @@ export function wireLive(host: LiveHost): LiveMode {
         `${s.dropped} camera frame${s.dropped === 1 ? "" : "s"} skipped while busy.`;
     }
     // The engine follows the page: another style, direction or engine choice restarts it.
-    if (engine && (host.source() !== engine.source || host.engine() !== engine.choice)) {
+    const selected = host.source();
+    const same =
+      selected?.model === engine?.source?.model &&
+      selected?.direction === engine?.source?.direction;
+    if (engine && (!same || host.engine() !== engine.choice)) {
       const gen = generation;
       void startEngine(gen)
         .then(() => gen === generation && sendIfIdle())

@@ -70,7 +70,7 @@ async function frame(req: LiveFrameRequest): Promise<void> {
   busy = true;
   try {
     const t = await frames.frame(video, req.width, req.height);
-    post({
+    const reply: LiveReply = {
       type: "drawn",
       takenAt: req.takenAt,
       captureMs: req.captureMs,
@@ -79,7 +79,8 @@ async function frame(req: LiveFrameRequest): Promise<void> {
       convertMs: t.convert,
       runMs: t.run,
       drawMs: t.draw,
-    });
+    };
+    post(reply);
     faultAfterFrame?.();
     faultAfterFrame = undefined;
   } finally {
