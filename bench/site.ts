@@ -29,6 +29,7 @@ import { startWorker } from "../scripts/lib/worker-server.ts";
 import { packageVersions, type RunStart, runStart, writeReport } from "./report.ts";
 import { measureFullResolution } from "./site-full-resolution.ts";
 import { measureChromium, measureNative } from "./site-latency.ts";
+import { measureLive } from "./site-live.ts";
 import { measureFirstTranslations, measureFirstView } from "./site-load.ts";
 import { benchModels } from "./site-models.ts";
 import { measurePthImport } from "./site-pth.ts";
@@ -52,6 +53,7 @@ export async function run(args: string[]): Promise<void> {
     const native = await measureNative(models, s, cores);
     const chromium = await measureChromium(worker.url, models, s, cores, native.medians);
     const full = await measureFullResolution(worker.url, models, s, s.fullMp);
+    const live = await measureLive(worker.url, models, s, cores);
     step(s.quick ? "(--quick: no .pth conversion)" : "a 45 MB .pth converted in the page");
     const pth = s.quick ? undefined : await measurePthImport(`${worker.url}/`);
     const report = {
@@ -65,6 +67,12 @@ export async function run(args: string[]): Promise<void> {
       first.model.label,
     );
     writeLatencyReport(report, [native, chromium], s, cores);
+    if (live.rows.length > 0) {
+      writeReport(
+        { name: "site-live", ...live, settings: report.settings, started },
+        report.versions,
+      );
+    }
     if (full.rows.length > 0) {
       writeReport(
         {

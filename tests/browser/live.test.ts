@@ -22,6 +22,9 @@ import { seedOf, type TinyModel, tinyModel } from "../../scripts/lib/tiny-models
 import { type RunningWorker, startWorker } from "../../scripts/lib/worker-server.ts";
 import { decodeRgba, diffRgb, independentTranslate } from "./reference.ts";
 
+/** expect.poll with room for a model download and engine start on 2 busy cores. */
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 60_000, interval: 200 });
+
 const CLIP: Clip = { width: 320, height: 240, frames: 30, fps: 30 };
 
 let dir: string;
@@ -107,11 +110,9 @@ describe("live camera on WebAssembly", () => {
       "128",
       "96",
     ]);
-    await expect
-      .poll(() => page.locator("#live-stats").textContent())
-      .toMatch(
-        /^\d+\.\d frames\/s, 128×96, WebAssembly int8 with \d threads?\. Latency .* run .* ms\./,
-      );
+    await poll(() => page.locator("#live-stats").textContent()).toMatch(
+      /^\d+\.\d frames\/s, 128×96, WebAssembly int8 with \d threads?\. Latency .* run .* ms\./,
+    );
 
     const result = await translate(page, () => page.click("#live-snapshot"));
     expect([result.engine, result.dtype]).toEqual(["wasm", "int8"]);
@@ -168,16 +169,23 @@ describe("live camera on WebAssembly", () => {
       ).getVideoTracks()[0] as MediaStreamTrack;
     });
 
-    const other = await browser.context.newPage();
-    await other.bringToFront();
-    await expect.poll(() => page.evaluate(() => document.visibilityState)).toBe("hidden");
-    await expect.poll(async () => (await liveData(page)).state).toBe("paused");
+    // Headless Chromium keeps every tab visible (another tab in front changes nothing), so the
+    // page is told what a hidden tab is told: visibilityState "hidden" and a visibilitychange.
+    const setVisibility = (state: "hidden" | "visible") =>
+      page.evaluate((v) => {
+        Object.defineProperty(document, "visibilityState", { value: v, configurable: true });
+        document.dispatchEvent(new Event("visibilitychange"));
+      }, state);
+    await setVisibility("hidden");
+    await poll(async () => (await liveData(page)).state).toBe("paused");
+    expect(
+      await page.evaluate(() => (window as unknown as { track: MediaStreamTrack }).track.enabled),
+    ).toBe(false);
     const pausedAt = Number((await liveData(page)).drawn);
     await page.waitForTimeout(1000);
     expect(Number((await liveData(page)).drawn)).toBeLessThanOrEqual(pausedAt + 1);
-    await page.bringToFront();
-    await other.close();
-    await expect.poll(async () => (await liveData(page)).state).toBe("running");
+    await setVisibility("visible");
+    await poll(async () => (await liveData(page)).state).toBe("running");
     await drawn(page, pausedAt + 2);
 
     await page.click("#live-toggle");
@@ -199,14 +207,14 @@ describe("live camera on WebAssembly", () => {
       const video = document.getElementById("live-video") as HTMLVideoElement;
       (video.srcObject as MediaStream).getVideoTracks()[0]?.dispatchEvent(new Event("ended"));
     });
-    await expect
-      .poll(() => page.locator("#live-message").textContent())
-      .toMatch(/The camera stopped: it was unplugged/);
+    await poll(() => page.locator("#live-message").textContent()).toMatch(
+      /The camera stopped: it was unplugged/,
+    );
     expect(await page.locator("#live-message").getAttribute("role")).toBe("alert");
     expect((await liveData(page)).state).toBe("error");
     // Start camera works again.
     await page.click("#live-toggle");
-    await expect.poll(async () => (await liveData(page)).state).toBe("running");
+    await poll(async () => (await liveData(page)).state).toBe("running");
     await stopLive(page);
   });
 
@@ -218,9 +226,9 @@ describe("live camera on WebAssembly", () => {
         Promise.reject(new DOMException("Could not start video source", "NotReadableError"));
     });
     await openLive(page, "model=tiny", 128);
-    await expect
-      .poll(() => page.locator("#live-message").textContent())
-      .toMatch(/another app or tab may be using it/);
+    await poll(() => page.locator("#live-message").textContent()).toMatch(
+      /another app or tab may be using it/,
+    );
     expect((await liveData(page)).state).toBe("error");
     expect(await page.locator("#live-toggle").textContent()).toBe("Start camera");
   });
@@ -247,7 +255,7 @@ describe("live camera errors Chromium can simulate", () => {
       );
       try {
         await openLive(b.page, "model=tiny", 128);
-        await expect.poll(() => b.page.locator("#live-message").textContent()).toMatch(words);
+        await poll(() => b.page.locator("#live-message").textContent()).toMatch(words);
         expect((await liveData(b.page)).state).toBe("error");
         // The rest of the page still works: the photo input is there and nothing threw.
         expect(await b.page.locator("#photo-file").count()).toBe(1);

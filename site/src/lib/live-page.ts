@@ -279,6 +279,10 @@ export function wireLive(host: LiveHost): LiveMode {
       latencyP95: s.latencyP95.toFixed(1),
       width: String(d.width),
       height: String(d.height),
+      captureMs: s.stages.capture.toFixed(2),
+      convertMs: s.stages.convert.toFixed(2),
+      runMs: s.stages.run.toFixed(2),
+      drawMs: s.stages.draw.toFixed(2),
     });
     if (now - shownAt > 250) {
       shownAt = now;
