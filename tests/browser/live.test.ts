@@ -151,11 +151,12 @@ describe("live camera on WebAssembly", () => {
     // The camera presented far more frames than the engine drew; the rest were dropped.
     expect(n(last, "presented")).toBeGreaterThan(2 * n(last, "drawn"));
     expect(n(last, "dropped")).toBeGreaterThan(n(last, "drawn"));
-    // Latency stays bounded: it does not grow with the frames dropped (a queue would add
-    // a frame's work for every waiting frame). 95th percentile under two frames' work.
+    // Latency stays bounded by about one frame's work: a queue would add a frame's work for
+    // every waiting frame (here over a minute after 6 s). Loose bounds: 2 cores shared with others.
     const frameMs = 1000 / n(last, "fps");
-    expect(n(last, "latencyP95")).toBeLessThan(2 * frameMs + 100);
-    expect(n(last, "latencyP50")).toBeLessThan(n(first, "latencyP50") * 2 + 100);
+    expect(n(last, "latencyP50")).toBeLessThan(2 * frameMs + 100);
+    expect(n(last, "latencyP95")).toBeLessThan(3 * frameMs + 250);
+    expect(n(last, "latencyP50")).toBeLessThan(n(first, "latencyP50") * 3 + 250);
   });
 
   it("releases the camera on Stop, and pauses while the tab is hidden", async () => {
