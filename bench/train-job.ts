@@ -17,7 +17,7 @@ import { CycleGAN } from "../training/model/cyclegan.ts";
 import { WorkerPair } from "../training/model/two-workers/pair.ts";
 import { SplitCycleGAN } from "../training/model/two-workers/split-model.ts";
 import { parseTrainOptions } from "../training/options.ts";
-import { gpuMemoryMiB, initBackend } from "../training/runtime/backend.ts";
+import { convThreadsPerSide, gpuMemoryMiB, initBackend } from "../training/runtime/backend.ts";
 import { nativeConvTotals } from "../training/runtime/native-conv.ts";
 
 export const VARIANTS = ["before", "after", "after2"] as const;
@@ -48,8 +48,8 @@ export interface JobResult {
 async function main(job: Job): Promise<JobResult> {
   const runtime = await initBackend(job.backend, {
     kernels: job.variant === "before" ? "baseline" : "fast",
-    // native, one step per thread: every core's conv threads (two workers: half each, the default)
-    ...(job.variant === "after" ? { convThreads: availableParallelism() } : {}),
+    // native: one step with every core's conv threads; two workers: half the cores each
+    convThreads: job.variant === "after2" ? convThreadsPerSide() : availableParallelism(),
   });
   const options = parseTrainOptions([
     ...["--dataroot", "-", "--netG", `resnet_${job.blocks}blocks`, "--ngf", String(job.ngf)],

@@ -7,7 +7,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { restoreModel } from "../checkpoint/model-io.ts";
 import type { Checkpoint } from "../checkpoint/read.ts";
 import type { TrainOptions } from "../options.ts";
-import type { Runtime } from "../runtime/backend.ts";
+import { convThreadsPerSide, type Runtime } from "../runtime/backend.ts";
 import { CycleGAN } from "./cyclegan.ts";
 import { WorkerPair } from "./two-workers/pair.ts";
 import { SplitCycleGAN } from "./two-workers/split-model.ts";
@@ -23,9 +23,10 @@ export interface StepRunner {
 }
 
 /**
- * Two workers per step where they pay: wasm runs one thread per instance; on
- * native (wasm with oneDNN convolutions) two workers with half the cores' conv
- * threads each beat one step with all of them (docs/training-runtime.md).
+ * Two workers per step where they pay: wasm runs one thread per instance. On
+ * native (wasm with oneDNN convolutions) the conv kernels use every core
+ * themselves, which measured faster than two workers (docs/training-runtime.md),
+ * so auto keeps one step at a time there; --threads 2 still splits it.
  */
 function stepThreads(o: TrainOptions, runtime: Runtime): 1 | 2 {
   if (runtime.backend !== "wasm") {
@@ -33,7 +34,7 @@ function stepThreads(o: TrainOptions, runtime: Runtime): 1 | 2 {
       throw new Error(`--threads 2 needs the wasm backend, not ${runtime.name}`);
     return 1;
   }
-  if (o.threads === "auto") return availableParallelism() >= 2 ? 2 : 1;
+  if (o.threads === "auto") return runtime.kind !== "native" && availableParallelism() >= 2 ? 2 : 1;
   return o.threads === "2" ? 2 : 1;
 }
 
@@ -44,6 +45,8 @@ export async function startModel(
   resume: Checkpoint | null,
 ): Promise<StepRunner> {
   const threads = stepThreads(o, runtime);
+  // two workers on native: each side's conv kernels get half the cores (the worker sets its own)
+  if (threads === 2) runtime.setConvThreads?.(convThreadsPerSide());
   const model = threads === 2 ? new SplitCycleGAN(o, runtime.ops) : new CycleGAN(o, runtime.ops);
   let pair: WorkerPair | null = null;
   try {

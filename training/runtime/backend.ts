@@ -21,6 +21,7 @@ import { type Ops, referenceOps } from "../networks/tfjs.ts";
 import {
   ADDON_PATH,
   checkAddon,
+  type DnnlAddon,
   installNativeConvKernels,
   loadAddon,
   removeNativeConvKernels,
@@ -42,6 +43,13 @@ export interface Runtime {
   kernels: "fast" | "baseline";
   /** The choice that loaded ("auto" resolved): a worker thread starts the same one. */
   kind: Exclude<BackendChoice, "auto">;
+  /** native only: OpenMP threads for this thread's conv kernels from now on. */
+  setConvThreads?: (n: number) => void;
+}
+
+/** Conv threads for each side of a step split over two workers: half the cores. */
+export function convThreadsPerSide(): number {
+  return Math.max(1, Math.floor(availableParallelism() / 2));
 }
 
 const TFJS_VERSION = "4.22.0";
@@ -57,9 +65,8 @@ export interface BackendOptions {
    */
   kernels?: "fast" | "baseline";
   /**
-   * native: OpenMP threads for the oneDNN convolutions. Default: half the
-   * cores, since the trainer splits a step over two workers on native too,
-   * each with its own conv threads (measured faster than one step with all cores).
+   * native: OpenMP threads for the oneDNN convolutions. Default: every core
+   * (one step at a time; two workers per step use convThreadsPerSide each).
    */
   convThreads?: number;
   /** native: the addon file (default: native/dnnl-conv/build/dnnl_conv.node). */
@@ -108,9 +115,14 @@ async function loadNativeConvs(threads: number, file: string): Promise<string> {
   checkAddon(addon);
   const wasm = await loadWasm("fast");
   installNativeConvKernels(addon);
-  const t = `${threads} thread${threads === 1 ? "" : "s"}`;
-  return `native (oneDNN ${addon.info().version} convolutions, ${t}; ${wasm} for the rest)`;
+  nativeAddon = addon;
+  // Two workers per step give each side half the threads: the total stays the same.
+  const cores = `${threads} core${threads === 1 ? "" : "s"}`;
+  return `native (oneDNN ${addon.info().version} convolutions on ${cores}; ${wasm} for the rest)`;
 }
+
+/** The addon the last native load installed, for Runtime.setConvThreads. */
+let nativeAddon: DnnlAddon | null = null;
 
 async function loadCpu(): Promise<string> {
   await import("@tensorflow/tfjs-backend-cpu");
@@ -167,7 +179,7 @@ export async function initBackend(
 ): Promise<Runtime> {
   const o: Required<BackendOptions> = {
     kernels: "fast",
-    convThreads: Math.max(1, Math.floor(availableParallelism() / 2)),
+    convThreads: availableParallelism(),
     nativeAddon: ADDON_PATH,
     ...options,
   };
@@ -191,12 +203,14 @@ export async function initBackend(
       );
     }
     if (name !== null) {
+      const addon = kind === "native" ? nativeAddon : null;
       return {
         name: baseline ? `${name}, baseline kernels` : name,
         backend: tf.getBackend(),
         ops: baseline ? referenceOps : trainingOps,
         kernels: o.kernels,
         kind,
+        ...(addon ? { setConvThreads: (n: number) => addon.setThreads(n) } : {}),
       };
     }
   }

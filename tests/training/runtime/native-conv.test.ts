@@ -175,7 +175,7 @@ describe("native backend choice", () => {
   it.runIf(built)("names the engine it runs on", async () => {
     const rt = await initBackend("native", { convThreads: 1 });
     expect(rt.name).toMatch(
-      /^native \(oneDNN \d+\.\d+\.\d+ convolutions, 1 thread; wasm \(SIMD, 1 thread\) for the rest\)$/,
+      /^native \(oneDNN \d+\.\d+\.\d+ convolutions on 1 core; wasm \(SIMD, 1 thread\) for the rest\)$/,
     );
     expect(rt.backend).toBe("wasm");
   });

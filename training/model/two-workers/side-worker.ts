@@ -4,7 +4,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import type * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../../runtime/backend.ts";
+import { convThreadsPerSide, initBackend } from "../../runtime/backend.ts";
 import { Mailbox } from "./mailbox.ts";
 import {
   addGrads,
@@ -30,7 +30,10 @@ let model: SplitCycleGAN | null = null;
 
 async function handle(m: ToWorker): Promise<void> {
   if (m.type === "init") {
-    const runtime = await initBackend(m.backend, { kernels: m.kernels });
+    const runtime = await initBackend(m.backend, {
+      kernels: m.kernels,
+      convThreads: convThreadsPerSide(),
+    });
     model = new SplitCycleGAN(m.options, runtime.ops);
     assignVariables(modelVariables(model), m.state.variables);
     model.poolA.restore(m.state.pools.A.map((p) => unpack(p) as tf.Tensor4D));
