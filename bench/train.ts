@@ -130,7 +130,7 @@ export async function run(args: string[]): Promise<void> {
           continue;
         }
         const sec = median(r.seconds);
-        row.engine = r.backendName;
+        row.engine ??= r.backendName;
         row[`${variant} s/it`] = sec;
         row[`${variant} it/s`] = 1 / sec;
         row[`${variant} GFLOP/s`] = (2 * itersMacs(s.size, s.ngf, s.blocks)) / sec / 1e9;
@@ -154,7 +154,7 @@ export async function run(args: string[]): Promise<void> {
   for (const [backend, why] of reasons) notes.push(`${backend} not available: ${why}`);
   notes.push(
     "before: the runtime's baseline set (plain tfjs ops, library kernels, simple wasm gradient fixes), one thread; after: the runtime's ops and kernels, one thread; after2: the same on two workers per step (what npm run train uses on wasm with 2+ cores; RSS covers both threads, heap is the main thread's)",
-    "native: wasm with its convolutions on oneDNN (native/dnnl-conv); after: one step at a time with every core's conv threads (what npm run train uses on native); after2: two workers per step, each with half the cores' conv threads (--threads 2); vs wasm 2w: wasm's after2 s/it over this row's, same run; conv GFLOP/s: the oneDNN calls alone (main thread), conv share: their share of the step's wall time",
+    "native: wasm with its convolutions on oneDNN (native/dnnl-conv); after: one step at a time with every core's conv threads (--threads 1); after2: two workers per step, each with half the cores' conv threads (what npm run train uses on native with 2+ cores); engine: the after cell's (after2's sides each name half the cores); vs wasm 2w: wasm's after2 s/it over this row's, same run; conv GFLOP/s: the oneDNN calls alone (main thread), conv share: their share of the step's wall time",
     "GFLOP/s: 2 x (18 MACs_G + 16 MACs_D) per iteration (bench/train-macs.ts); heap: the wasm memory after the run (it only grows, so it is the peak), or for webgpu the GPU memory its buffer pool holds",
     `median of ${iters} iteration(s) after ${warmup} warm-up, batch 1, random images; each cell its own process, killed after ${limit} s; every iteration's seconds are in the JSON's samples`,
   );

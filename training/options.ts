@@ -131,7 +131,7 @@ export const TRAIN_OPTIONS = {
   threads: choice(
     ["auto", "1", "2"] as const,
     "auto",
-    "workers per step on wasm and native: 2 runs the A and B halves of each step on two cores; auto: 2 on wasm with 2+ cores, 1 on native (its conv kernels use every core)",
+    "workers per step on wasm and native: 2 runs the A and B halves of each step on two cores; auto: 2 with 2+ cores",
   ),
   batch_size: int(1, "images per step", 1),
   load_size: int(286, "scale images to this size", 1),

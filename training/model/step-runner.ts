@@ -23,10 +23,10 @@ export interface StepRunner {
 }
 
 /**
- * Two workers per step where they pay: wasm runs one thread per instance. On
- * native (wasm with oneDNN convolutions) the conv kernels use every core
- * themselves, which measured faster than two workers (docs/training-runtime.md),
- * so auto keeps one step at a time there; --threads 2 still splits it.
+ * Two workers per step where they pay: wasm runs one thread per instance; on
+ * native (wasm with oneDNN convolutions) two workers with half the cores' conv
+ * threads each also beat one step with all of them on a quiet machine
+ * (1.2-1.4x, docs/training-runtime.md), so auto splits there too.
  */
 function stepThreads(o: TrainOptions, runtime: Runtime): 1 | 2 {
   if (runtime.backend !== "wasm") {
@@ -34,7 +34,7 @@ function stepThreads(o: TrainOptions, runtime: Runtime): 1 | 2 {
       throw new Error(`--threads 2 needs the wasm backend, not ${runtime.name}`);
     return 1;
   }
-  if (o.threads === "auto") return runtime.kind !== "native" && availableParallelism() >= 2 ? 2 : 1;
+  if (o.threads === "auto") return availableParallelism() >= 2 ? 2 : 1;
   return o.threads === "2" ? 2 : 1;
 }
 
