@@ -137,7 +137,10 @@ describe("input", () => {
   it("Enter on “Choose a photo” opens the file picker, as Space does", async () => {
     const { page } = browser;
     await openSite(page, `${worker.url}/`);
+    // Lazily loaded parts of the page must not take the focus after it is placed.
+    await page.waitForLoadState("networkidle");
     await page.focus("#photo-file");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("photo-file");
     const [chooser] = await Promise.all([
       // Generous: on a loaded 2-core machine the picker event has come after more than 5 s.
       page.waitForEvent("filechooser", { timeout: 20_000 }),
@@ -246,7 +249,10 @@ describe("offline", () => {
       );
       await page.click("#share");
       const status = page.locator("#share-status");
-      await expect.poll(() => status.textContent()).toMatch(/^Sharing failed: could not reach/);
+      // The share first re-encodes the images: on a loaded machine that alone can pass 5 s.
+      await expect
+        .poll(() => status.textContent(), { timeout: 30_000 })
+        .toMatch(/^Sharing failed: could not reach/);
       expect(await status.getAttribute("role")).toBe("alert");
       const [color, error] = await status.evaluate((el) => [
         getComputedStyle(el).color,
