@@ -8,18 +8,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../../training/runtime/backend.ts";
 import { convFilterGrad } from "../../../training/runtime/conv-grads.ts";
 import { registerWasmKernels } from "../../../training/runtime/wasm-kernels.ts";
-import { gradGap, numericalGrad, on, randn, relErr } from "./helpers.ts";
+import { CONV_CASES, gradGap, numericalGrad, on, randn, relErr } from "./helpers.ts";
 
-// [batch, height, width, in, out, kernel, stride, padding]
-const CASES: [number, number, number, number, number, number, number, number][] = [
-  [1, 7, 9, 3, 4, 3, 1, 1],
-  [2, 8, 8, 3, 5, 3, 2, 1],
-  [1, 9, 7, 4, 3, 4, 2, 1],
-  [1, 9, 8, 2, 3, 7, 1, 0],
-  [2, 11, 10, 3, 2, 3, 2, 0],
-  [1, 5, 6, 3, 2, 4, 1, 2],
-  [1, 10, 11, 2, 3, 3, 3, 1],
-];
 const TOL = 1e-5;
 
 beforeAll(async () => {
@@ -27,7 +17,7 @@ beforeAll(async () => {
   await initBackend("wasm");
 });
 
-describe.each(CASES)("conv n%i %ix%i %i->%i k%i s%i p%i", (n, h, w, ci, co, k, s, p) => {
+describe.each(CONV_CASES)("conv n%i %ix%i %i->%i k%i s%i p%i", (n, h, w, ci, co, k, s, p) => {
   const pad = p === 0 ? ("valid" as const) : p;
   // Made inside each test: the backends exist only after beforeAll.
   const input = () => [randn([n, h, w, ci], 1), randn([k, k, ci, co], 2)] as tf.Tensor4D[];

@@ -70,3 +70,17 @@ export function gradGap(analytic: tf.Tensor, numerical: [number, number][]): num
   for (const [pos, n] of numerical) gap = Math.max(gap, Math.abs((a[pos] as number) - n));
   return gap / Math.max(scale, 1e-12);
 }
+
+/**
+ * Conv shapes every conv-kernel suite checks: strides 1-3, padding 0-2,
+ * kernels 3/4/7, odd and even sides. [batch, height, width, in, out, kernel, stride, padding]
+ */
+export const CONV_CASES: [number, number, number, number, number, number, number, number][] = [
+  [1, 7, 9, 3, 4, 3, 1, 1],
+  [2, 8, 8, 3, 5, 3, 2, 1],
+  [1, 9, 7, 4, 3, 4, 2, 1],
+  [1, 9, 8, 2, 3, 7, 1, 0],
+  [2, 11, 10, 3, 2, 3, 2, 0],
+  [1, 5, 6, 3, 2, 4, 1, 2],
+  [1, 10, 11, 2, 3, 3, 3, 1],
+];

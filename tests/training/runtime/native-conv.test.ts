@@ -17,7 +17,7 @@ import {
   loadAddon,
 } from "../../../training/runtime/native-conv.ts";
 import { tinyRun, weightDiff } from "../helpers/step-run.ts";
-import { on, randn, relErr } from "./helpers.ts";
+import { CONV_CASES, on, randn, relErr } from "./helpers.ts";
 
 const built = existsSync(ADDON_PATH);
 
@@ -58,17 +58,7 @@ describe.runIf(built)("native conv kernels", () => {
   });
   afterEach(() => installNativeConvKernels(addon));
 
-  // [batch, height, width, in, out, kernel, stride, padding]
-  const CASES: [number, number, number, number, number, number, number, number][] = [
-    [1, 7, 9, 3, 4, 3, 1, 1],
-    [2, 8, 8, 3, 5, 3, 2, 1],
-    [1, 9, 7, 4, 3, 4, 2, 1],
-    [1, 9, 8, 2, 3, 7, 1, 0],
-    [2, 11, 10, 3, 2, 3, 2, 0],
-    [1, 5, 6, 3, 2, 4, 1, 2],
-    [1, 10, 11, 2, 3, 3, 3, 1],
-  ];
-  it.each(CASES)(
+  it.each(CONV_CASES)(
     "n%i %ix%i %i->%i k%i s%i p%i: conv2d, conv2dTranspose and their gradients equal the CPU kernels",
     async (n, h, w, ci, co, k, s, p) => {
       const pad = p === 0 ? ("valid" as const) : p;
