@@ -59,6 +59,9 @@ function convShapes(spec: NetworkSpec, size: number, net: string): ConvShape[] {
       if (l.op === "reflectPad") {
         h += 2 * l.pad;
         w += 2 * l.pad;
+      } else if (l.op === "upsample") {
+        h *= l.scale;
+        w *= l.scale;
       } else if (l.op === "conv") {
         const shape = {
           h,

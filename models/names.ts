@@ -9,5 +9,10 @@
 export const DTYPES = ["fp32", "fp16", "int8"] as const;
 /** onnxruntime-web execution providers a variant is checked on. */
 export const PROVIDERS = ["webgpu", "wasm"] as const;
+/**
+ * How a generator upsamples (--upsample): the reference's transposed conv, or
+ * nearest x2 then a conv (grid-free). Recorded in the manifest's architecture.
+ */
+export const UPSAMPLES = ["transpose", "resize"] as const;
 /** Which way a generator translates: domain A to B, or B to A. */
 export const DIRECTIONS = ["AtoB", "BtoA"] as const;

@@ -4,7 +4,7 @@
  * Every part imports this module; nothing else defines these shapes.
  */
 import { z } from "zod";
-import { DIRECTIONS, DTYPES, PROVIDERS } from "./names.ts";
+import { DIRECTIONS, DTYPES, PROVIDERS, UPSAMPLES } from "./names.ts";
 import { NORM_FREEZE_INPUT, NORM_STATS_INPUT, NORM_STATS_OUTPUT } from "./norm-stats.ts";
 
 export { DIRECTIONS, DTYPES, PROVIDERS };
@@ -90,6 +90,8 @@ export const Variant = z.object({
 export const Architecture = z.object({
   netG: z.string().min(1),
   ngf: z.number().int().positive(),
+  /** --upsample; files from before the option are the reference's transposed convs. */
+  upsample: z.enum(UPSAMPLES).default("transpose"),
   params: z.number().int().positive(),
   /** Multiply-adds for one 256x256 image. */
   macs256: z.number().int().positive(),
@@ -130,6 +132,19 @@ export const Provenance = z.discriminatedUnion("kind", [
   }),
 ]);
 
+/**
+ * A quality gate the metric was checked against when it was measured
+ * (training/eval/gates.ts holds the thresholds): recorded as words, so the
+ * card shows what was required then even if the thresholds change later.
+ */
+export const Gate = z.object({
+  passed: z.boolean(),
+  /** The requirement, e.g. "at most 1.5x the inputs' grid score". */
+  rule: z.string().min(1),
+  /** The numbers it was judged on, e.g. "0.88 levels = 8.0x the inputs' 0.11". */
+  measured: z.string().min(1),
+});
+
 export const Metric = z.object({
   name: z.string().min(1),
   value: z.number(),
@@ -138,6 +153,9 @@ export const Metric = z.object({
   on: z.string(),
   /** The same metric for the baselines the model must beat. */
   baselines: z.record(z.string(), z.number()).default({}),
+  /** Which generator it measures; absent in entries written before it was recorded. */
+  direction: Direction.optional(),
+  gate: Gate.optional(),
 });
 
 export const Sample = z.object({
@@ -195,6 +213,7 @@ export type IOContract = z.infer<typeof IOContract>;
 export type Variant = z.infer<typeof Variant>;
 export type Generator = z.infer<typeof Generator>;
 export type Provenance = z.infer<typeof Provenance>;
+export type Gate = z.infer<typeof Gate>;
 export type Metric = z.infer<typeof Metric>;
 export type Sample = z.infer<typeof Sample>;
 export type ModelEntry = z.infer<typeof ModelEntry>;

@@ -7,7 +7,7 @@
 import { randomInt } from "node:crypto";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { DISCRIMINATORS, GENERATORS } from "./networks/index.ts";
-import { NORMS } from "./networks/spec.ts";
+import { NORMS, UPSAMPLES } from "./networks/spec.ts";
 import type { BackendChoice } from "./runtime/backend.ts";
 
 interface Def<T> {
@@ -120,6 +120,11 @@ export const TRAIN_OPTIONS = {
     "discriminator architecture (basic: 70x70 PatchGAN; n_layers: use --n_layers_D)",
   ),
   n_layers_D: int(3, "discriminator conv layers when --netD n_layers", 1),
+  upsample: choice(
+    UPSAMPLES,
+    "transpose",
+    "generator upsampling: transpose is the reference's transposed conv; resize is nearest x2 then a 3x3 conv, which leaves no checkerboard grid",
+  ),
   norm: choice(
     NORMS,
     "instance",
@@ -295,6 +300,7 @@ export const FIXED_ON_RESUME = {
   netD: "it fixes tensor shapes",
   n_layers_D: "it fixes tensor shapes",
   norm: "it fixes tensor shapes",
+  upsample: "it fixes tensor shapes",
   direction: "it says which domain is which",
   epoch_count:
     "a resumed run goes on from the epoch and iteration saved in the checkpoint (choose the checkpoint with --epoch)",

@@ -28,7 +28,13 @@ export function fakeSeed(models: FakeModel[]): FakeSeed {
   const entries: ModelEntry[] = models.map((m) => {
     const generators = (["AtoB", "BtoA"] as const).map((direction) => ({
       direction,
-      architecture: { netG: "resnet_6blocks", ngf: 8, params: 1000, macs256: 1000 },
+      architecture: {
+        netG: "resnet_6blocks",
+        ngf: 8,
+        upsample: "transpose" as const,
+        params: 1000,
+        macs256: 1000,
+      },
       io: { ...STANDARD_IO, sizeMultiple: 4 as const, trainedSize: 64, recommendedMaxSide: 512 },
       variants: Object.entries(m.sizes).map(([dtype, size]) => {
         const bytes = new Uint8Array(randomBytes(size));

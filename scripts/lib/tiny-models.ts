@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { type Dtype, type ModelEntry, parseManifest, STANDARD_IO } from "../../models/schema.ts";
 import { buildOnnx } from "../../training/export/onnx.ts";
 import { resnetGenerator } from "../../training/networks/resnet.ts";
-import { countMacs, countParams, paramShapes } from "../../training/networks/spec.ts";
+import { countMacs, countParams, paramShapes, upsampleOf } from "../../training/networks/spec.ts";
 
 export interface TinyModelOptions {
   id?: string;
@@ -90,6 +90,7 @@ export function tinyModel(o: TinyModelOptions = {}): TinyModel {
         architecture: {
           netG: `resnet_${nBlocks}blocks`,
           ngf,
+          upsample: upsampleOf(spec),
           params: countParams(spec),
           macs256: countMacs(spec, 256, 256),
         },

@@ -67,6 +67,8 @@ const skipSpec: NetworkSpec = {
 };
 
 const resnet = buildGenerator("resnet_6blocks", { ngf: 4 });
+/** --upsample resize: ONNX Resize (nearest) then a 3x3 Conv in place of each ConvTranspose. */
+const resnetResize = buildGenerator("resnet_6blocks", { ngf: 4, upsample: "resize" });
 
 function randomImage(width: number, height: number, seed: number) {
   const randn = seededNormal(seed);
@@ -84,6 +86,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("buildOnnx", () => {
   for (const [label, spec, w, h] of [
     ["ResNet-6, ngf 4", resnet, 20, 16],
+    ["ResNet-6, ngf 4, --upsample resize", resnetResize, 20, 16],
     ["concat skip + LeakyReLU", skipSpec, 10, 6],
   ] as const) {
     it(`fp32 matches the TensorFlow.js forward pass (${label})`, async () => {
@@ -113,7 +116,7 @@ describe("buildOnnx", () => {
 
   it("writes files the official ONNX checker accepts, for every dtype", () => {
     const files: string[] = [];
-    for (const spec of [resnet, skipSpec]) {
+    for (const spec of [resnet, resnetResize, skipSpec]) {
       for (const dtype of ["fp32", "fp16", "int8"] as const) {
         const file = path.join(dir, `${spec.kind}.${dtype}.onnx`);
         writeFileSync(file, buildOnnx(spec, randomWeights(spec), dtype));

@@ -63,6 +63,7 @@ async function publishLegacy(id: string, o: { ngf?: number; dtypes?: ("fp32" | "
         architecture: {
           netG: "resnet_6blocks",
           ngf: o.ngf ?? 4,
+          upsample: "transpose",
           params: countParams(spec),
           macs256: countMacs(spec, 256, 256),
         },

@@ -6,7 +6,7 @@ import { pickVariant } from "../../models/select.ts";
 const sha = "a".repeat(64);
 const generator: Generator = {
   direction: "AtoB",
-  architecture: { netG: "resnet_6blocks", ngf: 32, params: 1, macs256: 1 },
+  architecture: { netG: "resnet_6blocks", ngf: 32, upsample: "transpose", params: 1, macs256: 1 },
   io: {
     ...STANDARD_IO,
     input: { ...STANDARD_IO.input, range: [-1, 1] },

@@ -10,7 +10,7 @@ import { type ClientCaps, pickVariant, variantTargets } from "../../models/selec
 /** A generator holding every dtype with the targets the exporter writes. */
 const exported: Generator = {
   direction: "AtoB",
-  architecture: { netG: "resnet_6blocks", ngf: 8, params: 1, macs256: 1 },
+  architecture: { netG: "resnet_6blocks", ngf: 8, upsample: "transpose", params: 1, macs256: 1 },
   io: { ...STANDARD_IO, sizeMultiple: 4, trainedSize: 64, recommendedMaxSide: 512 },
   variants: DTYPES.map((dtype) => ({
     dtype,

@@ -142,8 +142,10 @@ export async function loadGeneratorsFromCheckpoint(
 ): Promise<Map<GeneratorName, LoadedGenerator>> {
   const ckpt = await readCheckpoint(checkpointFile(dir, epoch));
   const { options, meta } = ckpt.state;
-  // Checkpoints from before --norm hold no norm option: they read as instance, what they trained with.
-  const spec = buildGenerator(options.netG, { ngf: options.ngf, norm: options.norm });
+  // Checkpoints from before --norm / --upsample hold no such option: they read
+  // as the defaults (instance, transpose), what they trained with.
+  const { ngf, norm, upsample } = options;
+  const spec = buildGenerator(options.netG, { ngf, norm, upsample });
   const out = new Map<GeneratorName, LoadedGenerator>();
   for (const net of new Set(pick(options))) {
     const weights = await readNet(ckpt, net);

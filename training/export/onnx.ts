@@ -225,6 +225,20 @@ function emit(
         x = g.node("Pad", [x, pads], { mode: "reflect" });
         break;
       }
+      case "upsample": {
+        // Nearest with asymmetric coordinates and floor: output pixel i reads
+        // input floor(i / scale), exactly what the trainer's repeat does.
+        const k = l.scale;
+        const scales = g.init(`upsample_scales_${k}`, DataType.FLOAT, [4], () =>
+          float32Bytes(new Float32Array([1, 1, k, k])),
+        );
+        x = g.node("Resize", [x, "", scales], {
+          mode: "nearest",
+          coordinate_transformation_mode: "asymmetric",
+          nearest_mode: "floor",
+        });
+        break;
+      }
       case "conv":
       case "convTranspose": {
         const transposed = l.op === "convTranspose";

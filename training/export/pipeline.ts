@@ -22,7 +22,13 @@ import {
   type Variant,
 } from "../../models/schema.ts";
 import { variantTargets } from "../../models/select.ts";
-import { countMacs, countParams, type NetworkSpec, normChannels } from "../networks/spec.ts";
+import {
+  countMacs,
+  countParams,
+  type NetworkSpec,
+  normChannels,
+  upsampleOf,
+} from "../networks/spec.ts";
 import { budgetText, checkGenerator, checkSteps, type VariantCheck } from "./check.ts";
 import { checkSize, type PlanarImage } from "./infer.ts";
 import { checkWeights, type Weights } from "./onnx.ts";
@@ -157,6 +163,7 @@ export function generatorEntry(
     architecture: {
       netG: source.netG,
       ngf: source.ngf,
+      upsample: upsampleOf(spec),
       params: countParams(spec),
       macs256: countMacs(spec, 256, 256),
     },

@@ -85,9 +85,10 @@ export async function upgradeModel(o: UpgradeOptions): Promise<UpgradeResult> {
       }
       const file = path.join(dir, fp32.file);
       const source = generatorFromStateDict(readOnnxWeights(readFileSync(file), file), file);
-      if (source.netG !== g.architecture.netG || source.ngf !== g.architecture.ngf) {
+      const a = g.architecture;
+      if (source.netG !== a.netG || source.ngf !== a.ngf || source.upsample !== a.upsample) {
         throw new Error(
-          `${file} holds ${source.netG} ngf ${source.ngf}, the manifest says ${g.architecture.netG} ngf ${g.architecture.ngf}`,
+          `${file} holds ${source.netG} ngf ${source.ngf} (${source.upsample}), the manifest says ${a.netG} ngf ${a.ngf} (${a.upsample})`,
         );
       }
       const inputs = await checkInputs(entry, g, dir, o.checkSide);

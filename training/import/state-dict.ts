@@ -8,10 +8,12 @@
  * instance norm that old PyTorch versions saved, as the reference does on
  * load, and batch norm's, since at test time a generator normalises with each
  * image's own statistics (the reference's test.py without --eval).
+ * The first up layer's weight tells --upsample: a transposed conv is stored
+ * [in, out, k, k] = [4 ngf, 2 ngf, ...], our resize variant's conv [2 ngf, 4 ngf, ...].
  * Anything else that does not fit is an error naming the keys and shapes.
  */
 import { buildGenerator, GENERATORS } from "../networks/index.ts";
-import { type NetworkSpec, type Norm, paramShapes } from "../networks/spec.ts";
+import { type NetworkSpec, type Norm, paramShapes, type Upsample } from "../networks/spec.ts";
 import { identifyStateDict } from "./identify.ts";
 import type { StoredTensor } from "./tensors.ts";
 
@@ -19,6 +21,7 @@ export interface ImportedGenerator {
   netG: string;
   ngf: number;
   norm: Norm;
+  upsample: Upsample;
   spec: NetworkSpec;
   weights: Map<string, { shape: number[]; data: Float32Array }>;
   /** Keys ignored on purpose (norm running statistics). */
@@ -76,7 +79,10 @@ export function generatorFromStateDict(
     : tensors.has("model.2.weight")
       ? "batch"
       : "none";
-  const spec = buildGenerator(netG, { ngf, norm });
+  // Layers 0-9 are the stem and the two downsamplings, then the blocks, then the first up layer.
+  const upsample: Upsample =
+    tensors.get(`model.${10 + blocks.size}.weight`)?.shape[0] === 2 * ngf ? "resize" : "transpose";
+  const spec = buildGenerator(netG, { ngf, norm, upsample });
 
   const expected = paramShapes(spec);
   const known = new Set(expected.map((p) => p.name));
@@ -91,7 +97,7 @@ export function generatorFromStateDict(
     if (!known.has(k)) problems.push(`unexpected key ${k} [${t.shape}]`);
   if (problems.length > 0) {
     throw new Error(
-      `${label} does not fit ${netG} with ngf ${ngf} and ${norm} norm (the reference generator, ` +
+      `${label} does not fit ${netG} with ngf ${ngf}, ${norm} norm and ${upsample} upsampling (the reference generator, ` +
         `3 channels in and out):\n  ${list(problems)}`,
     );
   }
@@ -101,7 +107,7 @@ export function generatorFromStateDict(
       { shape: p.shape, data: floats(tensors.get(p.name) as StoredTensor, p.name, label) },
     ]),
   );
-  return { netG, ngf, norm, spec, weights, dropped };
+  return { netG, ngf, norm, upsample, spec, weights, dropped };
 }
 
 /** A tensor's weights; reading them is where a short storage shows, so errors name the key. */

@@ -1,13 +1,15 @@
 /** The registry of architectures, by the reference's option names (`--netG`, `--netD`). */
 import { patchGanDiscriminator } from "./patchgan.ts";
 import { resnetGenerator } from "./resnet.ts";
-import type { NetworkSpec, Norm } from "./spec.ts";
+import type { NetworkSpec, Norm, Upsample } from "./spec.ts";
 import { unetGenerator } from "./unet.ts";
 
 export type GeneratorFactory = (o: {
   ngf: number;
   /** The reference's --norm (default instance). */
   norm?: Norm;
+  /** --upsample (default transpose, the reference's layer). */
+  upsample?: Upsample;
   inChannels?: number;
   outChannels?: number;
 }) => NetworkSpec;

@@ -10,12 +10,15 @@ import {
   type Norm,
   normLayer,
   SequentialNames,
+  type Upsample,
+  upLayers,
 } from "./spec.ts";
 
 export interface ResnetOptions {
   ngf: number;
   nBlocks: number;
   norm?: Norm;
+  upsample?: Upsample;
   inChannels?: number;
   outChannels?: number;
 }
@@ -24,6 +27,7 @@ export function resnetGenerator({
   ngf,
   nBlocks,
   norm = "instance",
+  upsample = "transpose",
   inChannels = 3,
   outChannels = 3,
 }: ResnetOptions): NetworkSpec {
@@ -90,8 +94,7 @@ export function resnetGenerator({
   for (let i = 0; i < 2; i++) {
     const mult = 2 ** (2 - i);
     layers.push(
-      {
-        op: "convTranspose",
+      ...upLayers(upsample, {
         name: names.next(),
         inChannels: ngf * mult,
         outChannels: (ngf * mult) / 2,
@@ -101,7 +104,7 @@ export function resnetGenerator({
         outputPadding: 1,
         bias: useBias,
         feedsNorm,
-      },
+      }),
       ...normLayer(norm, names.next(), (ngf * mult) / 2),
       relu(),
     );

@@ -9,6 +9,8 @@
  * ConvTranspose [in, out, kh, kw].
  */
 
+import { UPSAMPLES } from "../../models/names.ts";
+
 export interface ConvLayer {
   op: "conv";
   /** State-dict prefix: weights at `${name}.weight`, bias at `${name}.bias`. */
@@ -22,6 +24,24 @@ export interface ConvLayer {
   bias: boolean;
   /** An instance norm follows: the bias is cancelled by it (exactly), so trainers may freeze it at 0. */
   feedsNorm: boolean;
+}
+
+/**
+ * The generator's --upsample: `transpose` is the reference's stride-2
+ * ConvTranspose2d; `resize` is nearest x2 then a 3x3 conv (Odena et al.,
+ * "Deconvolution and Checkerboard Artifacts", Distill 2016), which cannot
+ * leave the checkerboard that uneven kernel overlap gives a transposed conv.
+ */
+export type Upsample = (typeof UPSAMPLES)[number];
+export { UPSAMPLES };
+
+/** The --upsample a spec was built with: resize when it holds an upsample layer. */
+export function upsampleOf(spec: NetworkSpec): Upsample {
+  const has = (layers: Layer[]): boolean =>
+    layers.some(
+      (l) => l.op === "upsample" || ((l.op === "residual" || l.op === "concatSkip") && has(l.body)),
+    );
+  return has(spec.layers) ? "resize" : "transpose";
 }
 
 /** The reference's --norm: the layer after each inner conv. */
@@ -45,6 +65,11 @@ export type Layer =
   | ConvLayer
   | ConvTransposeLayer
   | { op: "reflectPad"; pad: number }
+  /**
+   * Nearest-neighbour upsampling by an integer factor: with a conv after it,
+   * the grid-free alternative to a transposed conv (--upsample resize).
+   */
+  | { op: "upsample"; scale: number }
   /** Instance norm without affine parameters or running statistics (the reference's default). */
   | { op: "instanceNorm"; epsilon: number }
   /**
@@ -148,6 +173,10 @@ export function countMacs(spec: NetworkSpec, height: number, width: number): num
           h += 2 * l.pad;
           w += 2 * l.pad;
           break;
+        case "upsample":
+          h *= l.scale;
+          w *= l.scale;
+          break;
         case "conv": {
           h = Math.floor((h + 2 * l.padding - l.kernel) / l.stride) + 1;
           w = Math.floor((w + 2 * l.padding - l.kernel) / l.stride) + 1;
@@ -196,6 +225,29 @@ export function normLayer(norm: Norm, name: string, channels: number): Layer[] {
  * none the reference leaves those convs without one too).
  */
 export const convBias = (norm: Norm): boolean => norm === "instance";
+
+/**
+ * A x2 up layer at state-dict prefix `t.name`: the reference's transposed
+ * conv, or for --upsample resize nearest x2 then a 3x3 conv (zero padding 1,
+ * like the transposed conv's own border) that takes the same name and bias.
+ */
+export function upLayers(upsample: Upsample, t: Omit<ConvTransposeLayer, "op">): Layer[] {
+  if (upsample === "transpose") return [{ op: "convTranspose", ...t }];
+  return [
+    { op: "upsample", scale: t.stride },
+    {
+      op: "conv",
+      name: t.name,
+      inChannels: t.inChannels,
+      outChannels: t.outChannels,
+      kernel: 3,
+      stride: 1,
+      padding: 1,
+      bias: t.bias,
+      feedsNorm: t.feedsNorm,
+    },
+  ];
+}
 
 /** Sequential-index naming like the reference's nn.Sequential: every layer takes an index. */
 export class SequentialNames {

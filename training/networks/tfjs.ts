@@ -164,11 +164,30 @@ function addBias(
   return l.bias && !l.feedsNorm ? tf.add(x, param(params, `${l.name}.bias`)) : x;
 }
 
+/**
+ * Nearest-neighbour upsampling of NHWC by `scale`, built from concat and
+ * reshape (repeat each pixel along W, then each row along H) because their
+ * gradients exist on every backend, unlike ResizeNearestNeighborGrad on wasm.
+ */
+export function upsampleNearest(x: tf.Tensor4D, scale: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const repeat = (t: tf.Tensor4D, axis: number) =>
+    tf.concat(
+      Array.from({ length: scale }, () => t),
+      axis,
+    ) as tf.Tensor4D;
+  const wide = tf.reshape(repeat(x, 3), [n, h, w * scale, c]) as tf.Tensor4D;
+  return tf.reshape(repeat(wide, 2), [n, h * scale, w * scale, c]);
+}
+
 function run(layers: Layer[], x: tf.Tensor4D, params: Params, ops: Ops): tf.Tensor4D {
   for (const l of layers) {
     switch (l.op) {
       case "reflectPad":
         x = ops.reflectPad(x, l.pad);
+        break;
+      case "upsample":
+        x = upsampleNearest(x, l.scale);
         break;
       case "conv": {
         x = ops.conv2d(x, param(params, `${l.name}.weight`) as tf.Tensor4D, l.stride, l.padding);

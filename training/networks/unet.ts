@@ -13,13 +13,22 @@
  * model.model.<i> is the outermost block's Sequential, model.model.1.model.<i>
  * the next block's, and so on.
  */
-import { convBias, type Layer, type NetworkSpec, type Norm, normLayer } from "./spec.ts";
+import {
+  convBias,
+  type Layer,
+  type NetworkSpec,
+  type Norm,
+  normLayer,
+  type Upsample,
+  upLayers,
+} from "./spec.ts";
 
 export interface UnetOptions {
   ngf: number;
   /** 7 for unet_128, 8 for unet_256: the input side must be a multiple of 2^numDowns. */
   numDowns: number;
   norm?: Norm;
+  upsample?: Upsample;
   inChannels?: number;
   outChannels?: number;
 }
@@ -29,6 +38,11 @@ const SLOPE = 0.2;
 interface Block {
   outer: number;
   inner: number;
+}
+
+interface Kinds {
+  norm: Norm;
+  upsample: Upsample;
 }
 
 const down = (name: string, inC: number, outC: number, norm: Norm, feedsNorm: boolean): Layer => ({
@@ -44,49 +58,50 @@ const down = (name: string, inC: number, outC: number, norm: Norm, feedsNorm: bo
 });
 
 /** Up convs feed a norm, except the outermost, which keeps its bias. */
-const up = (name: string, inC: number, outC: number, norm: Norm, outermost = false): Layer => ({
-  op: "convTranspose",
-  name,
-  inChannels: inC,
-  outChannels: outC,
-  kernel: 4,
-  stride: 2,
-  padding: 1,
-  outputPadding: 0,
-  bias: outermost || convBias(norm),
-  feedsNorm: !outermost && norm !== "none",
-});
+const up = (name: string, inC: number, outC: number, k: Kinds, outermost = false): Layer[] =>
+  upLayers(k.upsample, {
+    name,
+    inChannels: inC,
+    outChannels: outC,
+    kernel: 4,
+    stride: 2,
+    padding: 1,
+    outputPadding: 0,
+    bias: outermost || convBias(k.norm),
+    feedsNorm: !outermost && k.norm !== "none",
+  });
 
 /**
  * The layers of a non-outermost block after its (in-place) LeakyReLU:
  * innermost: conv, ReLU, convT, norm; others: conv, norm, [child], ReLU, convT, norm.
  * `prefix` is the block's Sequential, e.g. "model.model.1.model".
  */
-function blockBody(blocks: Block[], depth: number, prefix: string, norm: Norm): Layer[] {
+function blockBody(blocks: Block[], depth: number, prefix: string, k: Kinds): Layer[] {
   const b = blocks[depth] as Block;
+  const { norm } = k;
   if (depth === blocks.length - 1) {
     return [
       down(`${prefix}.1`, b.outer, b.inner, norm, false),
       { op: "relu" },
-      up(`${prefix}.3`, b.inner, b.outer, norm),
+      ...up(`${prefix}.3`, b.inner, b.outer, k),
       ...normLayer(norm, `${prefix}.4`, b.outer),
     ];
   }
   return [
     down(`${prefix}.1`, b.outer, b.inner, norm, true),
     ...normLayer(norm, `${prefix}.2`, b.inner),
-    ...skip(blocks, depth + 1, `${prefix}.3.model`, norm),
+    ...skip(blocks, depth + 1, `${prefix}.3.model`, k),
     { op: "relu" },
-    up(`${prefix}.5`, b.inner * 2, b.outer, norm),
+    ...up(`${prefix}.5`, b.inner * 2, b.outer, k),
     ...normLayer(norm, `${prefix}.6`, b.outer),
   ];
 }
 
 /** A child block as its parent sees it: LeakyReLU, then concat([x, body(x)]). */
-function skip(blocks: Block[], depth: number, prefix: string, norm: Norm): Layer[] {
+function skip(blocks: Block[], depth: number, prefix: string, k: Kinds): Layer[] {
   return [
     { op: "leakyRelu", alpha: SLOPE },
-    { op: "concatSkip", body: blockBody(blocks, depth, prefix, norm) },
+    { op: "concatSkip", body: blockBody(blocks, depth, prefix, k) },
   ];
 }
 
@@ -94,6 +109,7 @@ export function unetGenerator({
   ngf,
   numDowns,
   norm = "instance",
+  upsample = "transpose",
   inChannels = 3,
   outChannels = 3,
 }: UnetOptions): NetworkSpec {
@@ -107,9 +123,9 @@ export function unetGenerator({
   ];
   const layers: Layer[] = [
     down("model.model.0", inChannels, ngf, norm, false),
-    ...skip(blocks, 0, "model.model.1.model", norm),
+    ...skip(blocks, 0, "model.model.1.model", { norm, upsample }),
     { op: "relu" },
-    up("model.model.3", ngf * 2, outChannels, norm, true),
+    ...up("model.model.3", ngf * 2, outChannels, { norm, upsample }, true),
     { op: "tanh" },
   ];
   return {

@@ -23,7 +23,12 @@ import {
   type ImportedGenerator,
 } from "../../../training/import/state-dict.ts";
 import { readTorchFile } from "../../../training/import/torch-file.ts";
-import { countMacs, countParams, normChannels } from "../../../training/networks/spec.ts";
+import {
+  countMacs,
+  countParams,
+  normChannels,
+  upsampleOf,
+} from "../../../training/networks/spec.ts";
 import { sha256Hex } from "./model-store.ts";
 import { createSession, RuntimeLoadError } from "./ort-engine.ts";
 import { STANDARD_IO } from "./pth-io.ts";
@@ -181,6 +186,7 @@ async function convertOne(file: File, direction: Direction): Promise<ConvertedGe
     architecture: {
       netG: g.netG,
       ngf: g.ngf,
+      upsample: upsampleOf(g.spec),
       params: countParams(g.spec),
       macs256: countMacs(g.spec, 256, 256),
     },

@@ -46,6 +46,20 @@ function param(ws: Weights, name: string): Float32Array {
   return p.data;
 }
 
+/** Nearest-neighbour upsampling: output pixel (y, x) is input (y / s, x / s) rounded down. */
+function upsample(x: T, s: number): T {
+  const h = x.h * s;
+  const w = x.w * s;
+  const d = new Float32Array(x.c * h * w);
+  for (let c = 0; c < x.c; c++)
+    for (let y = 0; y < h; y++)
+      for (let i = 0; i < w; i++)
+        d[(c * h + y) * w + i] = x.d[
+          (c * x.h + Math.floor(y / s)) * x.w + Math.floor(i / s)
+        ] as number;
+  return { c: x.c, h, w, d };
+}
+
 function reflectPad(x: T, p: number): T {
   const h = x.h + 2 * p;
   const w = x.w + 2 * p;
@@ -164,6 +178,9 @@ function walk(layers: readonly Layer[], x: T, ws: Weights): T {
     switch (l.op) {
       case "reflectPad":
         x = reflectPad(x, l.pad);
+        break;
+      case "upsample":
+        x = upsample(x, l.scale);
         break;
       case "conv":
         x = conv(x, l, ws);
