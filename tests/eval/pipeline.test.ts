@@ -131,6 +131,11 @@ describe("domain evaluation", () => {
       const kept = (m: string) => r.scores.find((s) => s.method === m)?.contentSsim;
       expect(kept(BASELINES.identity)).toBe(1);
       expect(kept("neg-toy/AtoB.fp32.onnx")).toBeLessThan(0); // a negative inverts the structure
+      // A negative flips the high-pass residual's sign, which leaves its phase spread as it was.
+      const grid = (m: string) => r.scores.find((s) => s.method === m)?.grid;
+      expect(grid(BASELINES.identity)).toBeGreaterThan(0);
+      expect(grid("neg-toy/AtoB.fp32.onnx")).toBeCloseTo(grid(BASELINES.identity) ?? -1, 6);
+      expect(grid("reference: real testB")).toBeNull();
     } finally {
       await gen.release();
     }
@@ -167,6 +172,17 @@ describe("eval command", () => {
     expect(l1).toMatchObject({ value: 0, better: "lower", on: "5 held-out AtoB pairs of toy" });
     expect(Object.keys(l1?.baselines ?? {})).toEqual(["identity", "Lab colour transfer"]);
     expect(l1?.baselines.identity).toBeGreaterThan(0.1);
+    // Paired sets get the domain score and the gates too (5 test images: too few to pass).
+    expect(stdout).toContain("neg-toy/AtoB.fp32.onnx: FAIL domain: 100% of 5 (colour transfer");
+    expect(json.gates["neg-toy/AtoB.fp32.onnx"].map((g: { name: string }) => g.name)).toEqual([
+      "grid",
+      "domain",
+      "content",
+    ]);
+    expect(json.summaries[0].grid).toBeGreaterThan(0);
+    const grid = metrics.find((m) => m.name === "grid score (period-4 artefact, levels)");
+    expect(grid?.gate?.passed).toBe(true); // the negative's grid equals its inputs'
+    expect(existsSync(path.join(out, "domain", "index.html"))).toBe(true);
   });
 
   it("fails clearly on a dataset without pairs or a missing model", async () => {

@@ -89,12 +89,34 @@ async function run(mode: "paired" | "domain", o: Opts): Promise<void> {
     if (mode === "paired") {
       const result = await evaluatePaired(base);
       const report = await pairedReport(dir, result);
-      saveResult(dir, { mode, models: o.model, seconds: seconds(), ...report.json });
-      if (o.metricsOut && gens[0]) writeMetrics(o.metricsOut, pairedMetrics(result, gens[0].label));
+      // The gates need the domain classifier on paired sets too (glyphs), so it runs here as well.
+      const domain = await evaluateDomain(base);
+      const d = await domainReport(path.join(dir, "domain"), domain);
+      saveResult(dir, {
+        mode,
+        models: o.model,
+        seconds: seconds(),
+        ...report.json,
+        domain: d.json,
+        gates: d.gates,
+      });
+      if (o.metricsOut && gens[0]) {
+        const label = gens[0].label;
+        writeMetrics(o.metricsOut, [
+          ...pairedMetrics(result, label),
+          ...domainMetrics(domain, label),
+        ]);
+      }
     } else {
       const result = await evaluateDomain(base);
       const report = await domainReport(dir, result);
-      saveResult(dir, { mode, models: o.model, seconds: seconds(), ...report.json });
+      saveResult(dir, {
+        mode,
+        models: o.model,
+        seconds: seconds(),
+        ...report.json,
+        gates: report.gates,
+      });
       if (o.metricsOut && gens[0]) writeMetrics(o.metricsOut, domainMetrics(result, gens[0].label));
     }
     console.log(
@@ -107,7 +129,10 @@ async function run(mode: "paired" | "domain", o: Opts): Promise<void> {
 
 const program = new Command("eval").description("Measure translation quality (see docs/eval.md)");
 withCommon(program.command("paired"))
-  .description("score translations of testA (or testB) against the true images of the other side")
+  .description(
+    "score translations of testA (or testB) against the true images of the other side; " +
+      "then the domain score and the gates, as in domain",
+  )
   .action((o: Opts) => run("paired", o));
 withCommon(program.command("domain"))
   .description(

@@ -9,10 +9,11 @@ import { colourTransfer, identity, labStats } from "./baselines.ts";
 import { type Direction, listImages, resolveDirection, spread } from "./data.ts";
 import { CROP, cropFeatures, FEATURE_NAMES, FEATURE_SIDE, STRIDE } from "./features.ts";
 import type { Generator } from "./generator.ts";
+import { gridScore } from "./grid.ts";
 import { loadRgb, type RgbImage } from "./image.ts";
 import { fitLogistic, type LogisticModel, predict } from "./logistic.ts";
 import { ssim } from "./metrics.ts";
-import { BASELINES } from "./paired.ts";
+import { BASELINES, isBaseline } from "./paired.ts";
 
 /** Training images per side the classifier sees (evenly spread over the sorted list). */
 const TRAIN_CAP = 400;
@@ -20,6 +21,8 @@ const STATS_IMAGES = 500;
 
 export interface DomainScore {
   method: string;
+  /** The gates (gates.ts) judge models; baselines and the reference row are for comparison. */
+  kind: "model" | "baseline" | "reference";
   n: number;
   /** Share of images the classifier puts in the target domain (p >= 0.5). */
   targetShare: number;
@@ -30,6 +33,11 @@ export interface DomainScore {
    * weak classifier; read the share together with this (identity = 1).
    */
   contentSsim: number | null;
+  /**
+   * Mean grid score (grid.ts) of the images scored, in levels; for identity
+   * that is the inputs'. Null for the reference row, which is not scored for it.
+   */
+  grid: number | null;
 }
 
 export interface DomainExample {
@@ -159,6 +167,7 @@ export async function evaluateDomain(opts: {
   const methods = [...opts.generators.map((g) => g.label), BASELINES.identity, BASELINES.colour];
   const probs: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m, []]));
   const kept: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m, []]));
+  const grids: Record<string, number[]> = Object.fromEntries(methods.map((m) => [m, []]));
   const exampleFiles = new Set(spread(sources, opts.examples ?? 12));
   const examples: DomainExample[] = [];
   await forEachLimited(sources, 1, "translating", async (file) => {
@@ -172,18 +181,22 @@ export async function evaluateDomain(opts: {
       probability[m] = imageProbability(model, await cropFeatures(img));
       probs[m]?.push(probability[m]);
       kept[m]?.push(ssim(input, img));
+      grids[m]?.push(gridScore(img));
     }
     if (exampleFiles.has(file))
       examples.push({ name: file.split("/").at(-1) ?? file, input, outputs, probability });
   });
 
   const realTarget = to === "B" ? testB : testA;
-  const scoreOf = (method: string, p: number[], content: number[] = []): DomainScore => ({
+  const mean = (v: number[] = []) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
+  const scoreOf = (method: string, p: number[], kind: DomainScore["kind"]): DomainScore => ({
     method,
+    kind,
     n: p.length,
     targetShare: p.filter((v) => v >= 0.5).length / p.length,
-    meanTargetProbability: p.reduce((a, b) => a + b, 0) / p.length,
-    contentSsim: content.length ? content.reduce((a, b) => a + b, 0) / content.length : null,
+    meanTargetProbability: mean(p) ?? Number.NaN,
+    contentSsim: mean(kept[method]),
+    grid: mean(grids[method]),
   });
   return {
     data: opts.data,
@@ -206,10 +219,11 @@ export async function evaluateDomain(opts: {
       },
     },
     scores: [
-      ...methods.map((m) => scoreOf(m, probs[m] ?? [], kept[m])),
+      ...methods.map((m) => scoreOf(m, probs[m] ?? [], isBaseline(m) ? "baseline" : "model")),
       scoreOf(
         `reference: real test${to}`,
         realTarget.map((crops) => imageProbability(model, crops)),
+        "reference",
       ),
     ],
     examples,

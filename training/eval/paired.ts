@@ -8,6 +8,7 @@ import { forEachLimited } from "../util/for-each-limited.ts";
 import { colourTransfer, identity, labStats } from "./baselines.ts";
 import { type Direction, listImages, resolveDirection, spread, testPairs } from "./data.ts";
 import type { Generator } from "./generator.ts";
+import { gridScore } from "./grid.ts";
 import { loadRgb, type RgbImage } from "./image.ts";
 import { METRIC_NAMES, METRICS, type MetricName } from "./metrics.ts";
 
@@ -19,6 +20,8 @@ export interface MethodSummary {
   n: number;
   mean: Scores;
   std: Scores;
+  /** Mean grid score (grid.ts) of the outputs, in levels; identity's is the inputs'. */
+  grid: number;
 }
 
 export interface Example {
@@ -34,7 +37,7 @@ export interface PairedResult {
   direction: Direction;
   n: number;
   summaries: MethodSummary[];
-  perImage: { name: string; scores: Record<string, Scores> }[];
+  perImage: { name: string; scores: Record<string, Scores>; grid: Record<string, number> }[];
   examples: Example[];
 }
 
@@ -55,6 +58,7 @@ export function summarize(
   method: string,
   kind: MethodSummary["kind"],
   scores: Scores[],
+  grids: number[],
 ): MethodSummary {
   const mean = {} as Scores;
   const std = {} as Scores;
@@ -64,7 +68,8 @@ export function summarize(
     mean[m] = mu;
     std[m] = Math.sqrt(v.reduce((a, b) => a + (b - mu) ** 2, 0) / v.length);
   }
-  return { method, kind, n: scores.length, mean, std };
+  const grid = grids.reduce((a, b) => a + b, 0) / grids.length;
+  return { method, kind, n: scores.length, mean, std, grid };
 }
 
 function score(output: RgbImage, truth: RgbImage): Scores {
@@ -98,7 +103,8 @@ export async function evaluatePaired(opts: {
     const scores = Object.fromEntries(
       Object.entries(outputs).map(([k, o]) => [k, score(o, truth)]),
     );
-    perImage.push({ name: pair.name, scores });
+    const grid = Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, gridScore(o)]));
+    perImage.push({ name: pair.name, scores, grid });
     if (exampleNames.has(pair.name))
       examples.push({ name: pair.name, input, truth, outputs, scores });
   });
@@ -109,6 +115,7 @@ export async function evaluatePaired(opts: {
       m,
       isBaseline(m) ? "baseline" : "model",
       perImage.map((p) => p.scores[m] as Scores),
+      perImage.map((p) => p.grid[m] as number),
     ),
   );
   return { data: opts.data, direction, n: pairs.length, summaries, perImage, examples };

@@ -3,9 +3,17 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Row, renderTable } from "../report/table.ts";
 import type { DomainResult } from "./domain.ts";
+import { type GateOutcome, gateLines, judgeGates } from "./gates.ts";
 import { METRIC_NAMES } from "./metrics.ts";
 import { BASELINES, beatsBaselines, isBaseline, type PairedResult } from "./paired.ts";
 import { writeReport } from "./report.ts";
+
+/** The grid score's column; the identity row's value is the inputs'. */
+const GRID_COLUMN = "grid (levels)";
+const GRID_NOTE =
+  "Grid: the period-4 (checkerboard) artefact score of the outputs, in levels (training/eval/grid.ts): " +
+  "the RMS spread of the high-pass residual's mean over the 16 pixel phases (y mod 4, x mod 4); " +
+  "the identity row is the inputs' own, lower is better.";
 
 const fmt = (metric: string, v: number): string =>
   metric === "PSNR" ? v.toFixed(2) : metric === "L1" ? v.toFixed(4) : v.toFixed(4);
@@ -25,6 +33,7 @@ export async function pairedReport(
         `${fmt(m, s.mean[m])} ± ${fmt(m, s.std[m])}`,
       ]),
     ),
+    [GRID_COLUMN]: s.grid.toFixed(2),
     "beats both baselines on":
       s.kind === "model"
         ? METRIC_NAMES.filter((m) => beatsBaselines(r, s.method, m)).join(" ") || "none"
@@ -43,6 +52,7 @@ export async function pairedReport(
         "PSNR in dB over RGB; SSIM on luminance (BT.601 Y), 11x11 Gaussian window, sigma 1.5.",
       "Baselines: identity (the input itself) and a global colour transfer (Reinhard mean/std matching in CIE Lab " +
         `against the pooled statistics of train${to}).`,
+      GRID_NOTE,
     ],
     table: {
       columns: Object.keys(rows[0] ?? {}),
@@ -85,10 +95,14 @@ export async function pairedReport(
   };
 }
 
+/**
+ * Print the classifier, the table and each model's gates; write the report;
+ * return what result.json keeps and the gates by model.
+ */
 export async function domainReport(
   dir: string,
   r: DomainResult,
-): Promise<{ json: Record<string, unknown> }> {
+): Promise<{ json: Record<string, unknown>; gates: Record<string, GateOutcome[]> }> {
   const c = r.classifier;
   const to = r.direction === "AtoB" ? "B" : "A";
   console.log(
@@ -102,9 +116,17 @@ export async function domainReport(
     [`share judged ${to}`]: s.targetShare.toFixed(3),
     [`mean p(${to})`]: s.meanTargetProbability.toFixed(3),
     "content SSIM": s.contentSsim === null ? "" : s.contentSsim.toFixed(3),
+    [GRID_COLUMN]: s.grid === null ? "" : s.grid.toFixed(2),
   }));
   console.log(`\n## domain score, ${r.direction}, ${path.basename(r.data)}\n`);
   console.log(renderTable(rows));
+  const gates = Object.fromEntries(
+    r.scores.filter((s) => s.kind === "model").map((s) => [s.method, judgeGates(r, s.method)]),
+  );
+  const gateNotes = Object.entries(gates).flatMap(([m, g]) =>
+    gateLines(g).map((line) => `${m}: ${line}`),
+  );
+  if (gateNotes.length) console.log(`\n## gates\n\n${gateNotes.join("\n")}`);
   const methods = Object.keys(r.examples[0]?.outputs ?? {}).filter((m) => m !== BASELINES.identity);
   await writeReport(dir, {
     title: `Domain score: ${methods.filter((m) => !isBaseline(m)).join(", ") || "baselines only"} on ${path.basename(r.data)} (${r.direction})`,
@@ -118,6 +140,8 @@ export async function domainReport(
         "A generator that paints over the content can still fool a weak classifier, so read the share together with it.",
       `Score: the share of translated test images the classifier assigns to domain ${to}; the identity row is the untranslated input, ` +
         `the reference row real test${to} images.`,
+      GRID_NOTE,
+      ...gateNotes,
     ],
     table: {
       columns: Object.keys(rows[0] ?? {}),
@@ -139,6 +163,7 @@ export async function domainReport(
   });
   return {
     json: { data: r.data, direction: r.direction, classifier: r.classifier, scores: r.scores },
+    gates,
   };
 }
 

@@ -30,7 +30,22 @@ function metricRows(metrics: Metric[]): string[] {
     const beats = values.every((b) => (m.better === "higher" ? m.value > b : m.value < b));
     return `| ${m.name} (${m.better} is better) | ${m.on} | ${fmt(m.value)} | ${base.join(" | ")} | ${values.length ? (beats ? "yes" : "no") : "-"} |`;
   });
-  return [head, rule, ...rows];
+  return [head, rule, ...rows, ...gateLines(metrics)];
+}
+
+/** Each gate a metric was judged against (training/eval/gates.ts), pass or fail with its numbers. */
+function gateLines(metrics: Metric[]): string[] {
+  const gated = metrics.filter((m) => m.gate);
+  if (gated.length === 0) return [];
+  return [
+    "",
+    "Quality gates (checked by `npm run eval`):",
+    "",
+    ...gated.map(({ gate, direction, name }) => {
+      const g = gate as NonNullable<Metric["gate"]>;
+      return `- ${direction ? `${direction} ` : ""}${name}: **${g.passed ? "pass" : "FAIL"}**, ${g.measured} (required: ${g.rule})`;
+    }),
+  ];
 }
 
 function provenanceLines(entry: ModelEntry): string[] {

@@ -16,6 +16,7 @@ import type { Progress } from "../lib/model-store.ts";
 import { registerOffline } from "../lib/offline.ts";
 import type { Fault, Mode } from "../lib/protocol.ts";
 import { hasYourModels, isTorchFile } from "../lib/pth-kept.ts";
+import { qualityLine } from "../lib/quality.ts";
 import type { ModelSource, Outcome, Translator } from "../lib/translator.ts";
 import { wireOwnModelDrop } from "./own-model-drop.ts";
 import { wirePhotoInput } from "./photo-input.ts";
@@ -30,6 +31,7 @@ const ui = {
   template: $<HTMLTemplateElement>("model-card"),
   direction: $<HTMLFieldSetElement>("direction"),
   directionOptions: $("direction-options"),
+  quality: $("model-quality"),
   ownModelFile: $<HTMLInputElement>("own-model-file"),
   ownModelName: $("own-model-name"),
   workingSize: $<HTMLSelectElement>("working-size"),
@@ -156,8 +158,14 @@ function selectDirection(dir: Direction): void {
       state.model = { ...state.model, generator };
       setWorkingSize(generator.io.recommendedMaxSide);
     }
+    showQuality(qualityLine(state.model.entry, dir));
   }
   void describeCaps();
+}
+
+function showQuality(text: string): void {
+  ui.quality.textContent = text;
+  ui.quality.hidden = text === "";
 }
 
 /** A published style, or with `read` a model kept on this device (Your models). */
@@ -370,6 +378,7 @@ function yourModels(): Promise<YourModels> {
         if (state.model?.kind !== "device" || state.model.entry.id !== id) return;
         state.model = undefined;
         ui.direction.hidden = true;
+        showQuality("");
       },
       say,
     }),
@@ -392,6 +401,7 @@ async function takeOwnModel(files: File[]): Promise<void> {
   for (const r of document.querySelectorAll<HTMLInputElement>("input[name=model]"))
     r.checked = false;
   ui.direction.hidden = true;
+  showQuality("");
   ui.ownModelName.textContent = `Using ${file.name} (${formatBytes(file.size)}), on this device only.`;
   setWorkingSize(512);
   if (state.photo) void run();
