@@ -48,12 +48,12 @@ describe("--upsample resize", () => {
     for (let i = 0; i < 4; i++)
       for (let j = 0; j < 6; j++)
         expect(got[i]?.[j]).toEqual(src[Math.floor(i / 2)]?.[Math.floor(j / 2)]);
-    const weights = tf.randomUniform([1, 4, 6, 2], 0, 1, "float32", 3);
+    const weights = tf.randomUniform([1, 4, 6, 2], 0, 1, "float32", 3) as tf.Tensor4D;
     const grad = tf.grad((t: tf.Tensor) =>
       tf.sum(tf.mul(upsampleNearest(t as tf.Tensor4D, 2), weights)),
     )(x);
     const w = weights.arraySync()[0] as number[][][];
-    const g = grad.arraySync()[0] as number[][][];
+    const g = (grad as tf.Tensor4D).arraySync()[0] as number[][][];
     for (let i = 0; i < 2; i++)
       for (let j = 0; j < 3; j++)
         for (let c = 0; c < 2; c++) {
