@@ -4,7 +4,7 @@
  * file. Recipes only decide which source files belong to A and B.
  */
 import path from "node:path";
-import sharp from "sharp";
+import sharp, { type Sharp } from "sharp";
 import { forEachLimited } from "../util/for-each-limited.ts";
 import type { FetchedPackage } from "./debs.ts";
 import { type DatasetInfo, DatasetWriter, type SourceInfo, type Split } from "./layout.ts";
@@ -33,8 +33,8 @@ export interface PhotoSetSpec {
 export const DEFAULT_SHORT_SIDE = 286;
 export const DEFAULT_TEST_PERCENT = 15;
 
-/** Resize so the short side is `size` (never enlarging) and encode as JPEG. */
-export async function resizeShortSide(file: string, size: number): Promise<Buffer> {
+/** Decode, orient and resize so the short side is `size` (never enlarging), as sRGB without alpha. */
+export async function resizedShortSide(file: string, size: number): Promise<Sharp> {
   const img = sharp(file).rotate();
   const { width = 0, height = 0 } = await img.metadata();
   if (width === 0 || height === 0) throw new Error(`cannot read the size of ${file}`);
@@ -42,9 +42,12 @@ export async function resizeShortSide(file: string, size: number): Promise<Buffe
   return img
     .resize({ ...fit, withoutEnlargement: true })
     .removeAlpha()
-    .toColourspace("srgb")
-    .jpeg({ quality: 92 })
-    .toBuffer();
+    .toColourspace("srgb");
+}
+
+/** Resize so the short side is `size` (never enlarging) and encode as JPEG. */
+export async function resizeShortSide(file: string, size: number): Promise<Buffer> {
+  return (await resizedShortSide(file, size)).jpeg({ quality: 92 }).toBuffer();
 }
 
 export async function writePhotoSet(spec: PhotoSetSpec, opts: RecipeOptions): Promise<DatasetInfo> {

@@ -1,4 +1,5 @@
 /** Every dataset `npm run dataset` can build, by name. */
+import { photo2cartoon, photo2sketch } from "./filtered.ts";
 import { glyphs } from "./glyphs.ts";
 import { landscapes2paintings, summer2winter } from "./landscapes.ts";
 import type { Recipe } from "./recipe-contract.ts";
@@ -7,6 +8,8 @@ export const RECIPES = {
   glyphs,
   landscapes2paintings,
   summer2winter,
+  photo2sketch,
+  photo2cartoon,
 } satisfies Record<string, Recipe>;
 
 export function recipeNames(): string[] {

@@ -68,6 +68,21 @@ export function isLandscapePhoto(file: string): boolean {
   return (LANDSCAPE_CATEGORIES as readonly string[]).includes(category) && file.endsWith(".jpg");
 }
 
+/**
+ * Every landing image that is an outdoor photograph, cities and launch pads
+ * included (the filter sets want variety, not a theme). Left out by eye:
+ * spacecraft and station interiors (space*, station*), indoor rooms (loc*),
+ * the Earth seen from the Moon and two false-colour views of Jupiter.
+ */
+export function isOutdoorPhoto(file: string): boolean {
+  const category = /^[a-z]+/.exec(file)?.[0] ?? "";
+  return (
+    file.endsWith(".jpg") &&
+    !["space", "station", "loc"].includes(category) &&
+    !["earthrise.jpg", "nasa8.jpg", "nasa9.jpg"].includes(file)
+  );
+}
+
 /** Green, snow-free scenes (fields, forests, valleys, lakes), reviewed by eye. */
 export const SUMMER_PHOTOS = [
   ...["fields0", "fields3", "fields6", "fields8", "fields11-sfiera", "fields12-sfiera"],

@@ -1,0 +1,71 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { cartoon, pencilSketch, type RgbImage } from "../../training/datasets/filters.ts";
+
+/** An image whose pixel (x, y) is `rgb(x, y)`. */
+function image(width: number, height: number, rgb: (x: number, y: number) => number[]): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) data.set(rgb(x, y), 3 * (y * width + x));
+  return { width, height, data };
+}
+
+const at = (img: RgbImage, x: number, y: number) =>
+  Array.from(img.data.subarray(3 * (y * img.width + x), 3 * (y * img.width + x) + 3));
+
+/** A dark half (x < 20) next to a light half, in colour. */
+const step = image(40, 24, (x) => (x < 20 ? [40, 70, 110] : [230, 200, 150]));
+/** Deterministic texture that exercises every branch (no Math.random). */
+const texture = image(32, 20, (x, y) => [(x * 37 + y * 11) % 256, (x * y * 7) % 256, (x ^ y) * 8]);
+
+const sha = (img: RgbImage) => createHash("sha256").update(img.data).digest("hex").slice(0, 16);
+
+describe("pencil sketch", () => {
+  it("turns a flat image white, whatever its colour", () => {
+    const out = pencilSketch(image(16, 12, () => [90, 140, 30]));
+    expect(new Set(out.data)).toEqual(new Set([255]));
+  });
+
+  it("draws a dark grey line along the dark side of an edge, white elsewhere", () => {
+    const out = pencilSketch(step);
+    const [r, g, b] = at(out, 19, 12);
+    expect(r).toBeLessThan(100);
+    expect([g, b]).toEqual([r, r]); // grey as RGB
+    expect(at(out, 2, 12)).toEqual([255, 255, 255]); // far from the edge: paper
+    expect(at(out, 25, 12)).toEqual([255, 255, 255]); // the light side never darkens
+  });
+
+  it("gives the same bytes every time (pinned: a change here changes every dataset)", () => {
+    expect(sha(pencilSketch(texture))).toBe(sha(pencilSketch(texture)));
+    expect(sha(pencilSketch(texture))).toBe("04abc4b0437fb8ec");
+  });
+});
+
+describe("cartoon", () => {
+  it("flattens a smooth ramp of 64 colours to a few", () => {
+    const ramp = image(64, 16, (x) => [4 * x, 3 * x + 20, 2 * x + 40]);
+    const out = cartoon(ramp);
+    const colours = new Set<string>();
+    for (let y = 0; y < 16; y++) for (let x = 0; x < 64; x++) colours.add(at(out, x, y).join());
+    expect(colours.size).toBeLessThanOrEqual(16);
+    expect(colours.size).toBeGreaterThanOrEqual(4); // still a ramp, in bands
+  });
+
+  it("inks a strong edge dark and leaves flat regions uninked", () => {
+    const out = cartoon(step);
+    const edge = Math.min(...[18, 19, 20, 21].map((x) => Math.max(...at(out, x, 12))));
+    expect(edge).toBeLessThan(60);
+    const flatLeft = at(out, 3, 12);
+    const flatRight = at(out, 36, 12);
+    expect(Math.max(...flatLeft)).toBeGreaterThan(60);
+    expect(Math.max(...flatRight)).toBeGreaterThan(150);
+    // Hue kept: the light side stays warm (red > blue), the dark side cool.
+    expect((flatRight[0] as number) > (flatRight[2] as number)).toBe(true);
+    expect((flatLeft[2] as number) > (flatLeft[0] as number)).toBe(true);
+  });
+
+  it("gives the same bytes every time (pinned: a change here changes every dataset)", () => {
+    expect(sha(cartoon(texture))).toBe(sha(cartoon(texture)));
+    expect(sha(cartoon(texture))).toBe("9bfeb90ead64f0a7");
+  });
+});
