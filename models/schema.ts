@@ -166,6 +166,24 @@ export const Sample = z.object({
   height: z.number().int().positive(),
 });
 
+/**
+ * All of one direction's samples in one picture for the model card, composed
+ * by the exporter (training/export/sample-grid.ts) from the same images as the
+ * `samples` pairs, in their order. Absent in entries exported before it.
+ */
+export const SampleGrid = z.object({
+  direction: Direction,
+  file: FileName,
+  /** Checked when the site copies the file, like a variant's. */
+  sha256: Sha256,
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** "rows": inputs in the top row, outputs under them; "columns": inputs left, outputs right. */
+  layout: z.enum(["rows", "columns"]),
+  /** How many samples it shows. */
+  count: z.number().int().positive(),
+});
+
 export const License = z.object({
   /** SPDX expression covering the weights (derived from the training data's licences). */
   spdx: z.string().min(1),
@@ -183,6 +201,7 @@ export const ModelEntry = z
     metrics: z.array(Metric).default([]),
     license: License,
     samples: z.array(Sample).default([]),
+    sampleGrids: z.array(SampleGrid).optional(),
   })
   .superRefine((entry, ctx) => {
     const dirs = entry.generators.map((g) => g.direction);
@@ -192,6 +211,13 @@ export const ModelEntry = z
     const files = entry.generators.flatMap((g) => g.variants.map((v) => v.file));
     if (new Set(files).size !== files.length) {
       ctx.addIssue({ code: "custom", message: `two variants share a file name in ${entry.id}` });
+    }
+    const gridDirs = (entry.sampleGrids ?? []).map((g) => g.direction);
+    if (new Set(gridDirs).size !== gridDirs.length) {
+      ctx.addIssue({
+        code: "custom",
+        message: `two sample grids for one direction in ${entry.id}`,
+      });
     }
   });
 
@@ -216,6 +242,7 @@ export type Provenance = z.infer<typeof Provenance>;
 export type Gate = z.infer<typeof Gate>;
 export type Metric = z.infer<typeof Metric>;
 export type Sample = z.infer<typeof Sample>;
+export type SampleGrid = z.infer<typeof SampleGrid>;
 export type ModelEntry = z.infer<typeof ModelEntry>;
 export type Manifest = z.infer<typeof Manifest>;
 

@@ -103,4 +103,22 @@ describe("model card", () => {
     );
     expect(card).toContain("![output](sample-AtoB-1.out.jpg)");
   });
+  it("shows a direction's sample grid instead of its pairs", () => {
+    const grid = {
+      direction: "AtoB" as const,
+      file: "samples-AtoB.jpg",
+      sha256: sha,
+      width: 1564,
+      height: 524,
+      layout: "rows" as const,
+      count: 6,
+    };
+    const withGrid = renderCard({ ...entry, sampleGrids: [grid] });
+    expect(withGrid).toContain(
+      "AtoB, 6 samples (inputs in the top row, each output under its input):\n\n![AtoB samples](samples-AtoB.jpg)",
+    );
+    expect(withGrid).not.toContain("sample-AtoB-1.out.jpg");
+    const columns = renderCard({ ...entry, sampleGrids: [{ ...grid, layout: "columns" }] });
+    expect(columns).toContain("inputs on the left, each output to the right of its input");
+  });
 });

@@ -78,6 +78,34 @@ function provenanceLines(entry: ModelEntry): string[] {
   ];
 }
 
+const GRID_CAPTION = {
+  rows: "inputs in the top row, each output under its input",
+  columns: "inputs on the left, each output to the right of its input",
+} as const;
+
+/**
+ * A direction's grid picture where the export made one; the pairs one by one
+ * only for directions without (entries exported before grids). The pairs stay
+ * in the manifest either way: the site shows them.
+ */
+function sampleLines(entry: ModelEntry): string[] {
+  const grids = entry.sampleGrids ?? [];
+  const pairs = entry.samples.filter((s) => !grids.some((g) => g.direction === s.direction));
+  if (grids.length + pairs.length === 0) return [];
+  return [
+    "",
+    "## Samples (made by the exported model)",
+    "",
+    ...grids.flatMap((g) => [
+      `${g.direction}, ${g.count} samples (${GRID_CAPTION[g.layout]}):`,
+      "",
+      `![${g.direction} samples](${g.file})`,
+      "",
+    ]),
+    ...pairs.flatMap((s) => [`${s.direction}: ![input](${s.input}) ![output](${s.output})`, ""]),
+  ];
+}
+
 export function renderCard(entry: ModelEntry): string {
   const lines: string[] = [
     `# ${entry.title}`,
@@ -116,12 +144,12 @@ export function renderCard(entry: ModelEntry): string {
       `Generator: \`${g0.architecture.netG}\`, ngf ${g0.architecture.ngf}, ${g0.architecture.params.toLocaleString("en-US")} parameters, ${(g0.architecture.macs256 / 1e9).toFixed(2)} G multiply-adds per 256x256 image. Input and output: NCHW float32 in [-1, 1], sides multiples of ${g0.io.sizeMultiple}; trained on ${g0.io.trainedSize} px crops.`,
     );
   }
-  if (entry.samples.length > 0) {
-    lines.push("", "## Samples (made by the exported model)", "");
-    for (const s of entry.samples) {
-      lines.push(`${s.direction}: ![input](${s.input}) ![output](${s.output})`, "");
-    }
-  }
-  lines.push("## Licence", "", `\`${entry.license.spdx}\`. ${entry.license.attribution}`, "");
+  lines.push(
+    ...sampleLines(entry),
+    "## Licence",
+    "",
+    `\`${entry.license.spdx}\`. ${entry.license.attribution}`,
+    "",
+  );
   return lines.join("\n");
 }

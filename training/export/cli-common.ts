@@ -104,7 +104,7 @@ export function addEntryOptions(cmd: Command): Command {
     ])
     .option("--dtypes <list>", "variants to write", listOf(DTYPES, "--dtypes"), [...DTYPES])
     .option("--samples <dir>", "sample images: a dataset folder (testA/, testB/) or a flat folder")
-    .option("--sample-count <n>", "sample images per direction", positiveInt, 3)
+    .option("--sample-count <n>", "sample images per direction", positiveInt, 6)
     .option(
       "--check-size <px>",
       `check and sample images fit in this square (a multiple of ${SIZE_MULTIPLE}, at least ${MIN_CHECK_SIZE})`,

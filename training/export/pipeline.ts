@@ -2,8 +2,8 @@
  * The export path shared by `npm run export` (trainer checkpoints) and
  * `npm run import` (reference PyTorch checkpoints): check every variant of
  * every generator, refuse to write anything if one is over budget, else write
- * the files, before/after samples made by the exported model itself, and the
- * manifest entry.
+ * the files, before/after samples made by the exported model itself (each
+ * pair and one grid picture per direction), and the manifest entry.
  */
 
 import { createHash } from "node:crypto";
@@ -18,6 +18,7 @@ import {
   ModelId,
   type Provenance,
   type Sample,
+  type SampleGrid,
   STANDARD_IO,
   type Variant,
 } from "../../models/schema.ts";
@@ -33,6 +34,7 @@ import { budgetText, checkGenerator, checkSteps, type VariantCheck } from "./che
 import { checkSize, type PlanarImage } from "./infer.ts";
 import { checkWeights, type Weights } from "./onnx.ts";
 import { OPSET } from "./proto.ts";
+import { composeGrid, type SamplePair } from "./sample-grid.ts";
 import { loadSamples, type SampleImage, syntheticImage, toJpeg } from "./samples.ts";
 import { commitModel } from "./store.ts";
 
@@ -190,6 +192,19 @@ export function generatorEntry(
   };
 }
 
+/** The card's picture of a direction's sample pairs; adds `samples-<direction>.jpg` to `files`. */
+async function gridEntry(
+  direction: Direction,
+  pairs: SamplePair[],
+  files: Map<string, Uint8Array>,
+): Promise<SampleGrid> {
+  const { jpeg, plan } = await composeGrid(pairs);
+  const file = `samples-${direction}.jpg`;
+  files.set(file, jpeg);
+  const { width, height, layout } = plan;
+  return { direction, file, sha256: sha256(jpeg), width, height, layout, count: pairs.length };
+}
+
 export async function exportModel(o: ExportOptions): Promise<ExportResult> {
   const id = ModelId.safeParse(o.id);
   if (!id.success) throw new Error(`invalid model id "${o.id}": ${id.error.issues[0]?.message}`);
@@ -203,14 +218,17 @@ export async function exportModel(o: ExportOptions): Promise<ExportResult> {
   const files = new Map<string, Uint8Array>();
   const generators: Generator[] = [];
   const samples: Sample[] = [];
+  const sampleGrids: SampleGrid[] = [];
   for (const { source, samples: inputs, variants } of checked) {
     const { direction } = source;
     generators.push(generatorEntry(source, variants, o, files));
     // Samples come from the exported file itself: fp32 if written, else the first variant.
     const shown = variants.find((v) => v.dtype === "fp32") ?? variants[0];
+    const pairs: SamplePair[] = [];
     for (const [k, s] of inputs.entries()) {
       const out = shown?.outputs[k];
       if (!out) continue;
+      pairs.push({ input: s.image, output: out });
       const base = `sample-${direction}-${k + 1}`;
       files.set(`${base}.in.jpg`, await toJpeg(s.image));
       files.set(`${base}.out.jpg`, await toJpeg(out));
@@ -222,6 +240,7 @@ export async function exportModel(o: ExportOptions): Promise<ExportResult> {
         height: out.height,
       });
     }
+    if (pairs.length > 0) sampleGrids.push(await gridEntry(direction, pairs, files));
   }
   // commitModel validates the whole manifest (parseManifest) before writing anything.
   const entry: ModelEntry = {
@@ -234,6 +253,7 @@ export async function exportModel(o: ExportOptions): Promise<ExportResult> {
     metrics: o.metrics,
     license: o.license,
     samples,
+    sampleGrids,
   };
   commitModel({ modelsDir: o.modelsDir, manifestPath: o.manifestPath, entry, files });
   return { rows, written: true, entry };

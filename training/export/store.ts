@@ -65,12 +65,17 @@ export function readManifest(file: string): Manifest {
   }
 }
 
+/** The sample pictures an entry references: every pair's two JPEGs and each grid. */
+export function sampleFiles(entry: ModelEntry): string[] {
+  return [
+    ...entry.samples.flatMap((s) => [s.input, s.output]),
+    ...(entry.sampleGrids ?? []).map((g) => g.file),
+  ];
+}
+
 /** Every file an entry references inside its folder. */
 export function entryFiles(entry: ModelEntry): string[] {
-  return [
-    ...entry.generators.flatMap((g) => g.variants.map((v) => v.file)),
-    ...entry.samples.flatMap((s) => [s.input, s.output]),
-  ];
+  return [...entry.generators.flatMap((g) => g.variants.map((v) => v.file)), ...sampleFiles(entry)];
 }
 
 const tmpName = (file: string) => `${file}.tmp-${randomBytes(4).toString("hex")}`;

@@ -18,7 +18,7 @@ import { onnxRunner, type PlanarImage } from "./infer.ts";
 import { compareOutputs, worst } from "./metrics.ts";
 import { generatorEntry, type ResultRow } from "./pipeline.ts";
 import { loadImage, syntheticImage } from "./samples.ts";
-import { commitModel, readManifest } from "./store.ts";
+import { commitModel, readManifest, sampleFiles } from "./store.ts";
 
 /** The rebuilt fp32 file against the old one: the same function, up to float rounding. */
 export const SAME_FUNCTION_MAX_ABS = 1e-5;
@@ -135,9 +135,7 @@ export async function upgradeModel(o: UpgradeOptions): Promise<UpgradeResult> {
   }
   if (rows.some((r) => r.result !== "ok")) return { rows, written: false };
   // Samples are kept byte for byte: the rebuilt files compute the same outputs.
-  for (const s of entry.samples) {
-    for (const name of [s.input, s.output]) files.set(name, readFileSync(path.join(dir, name)));
-  }
+  for (const name of sampleFiles(entry)) files.set(name, readFileSync(path.join(dir, name)));
   commitModel({
     modelsDir: o.modelsDir,
     manifestPath: o.manifestPath,

@@ -71,6 +71,8 @@ async function copyModels(outDir: string, log: (msg: string) => void): Promise<v
       files.set(s.input, undefined);
       files.set(s.output, undefined);
     }
+    // The model card's sample pictures, served beside the pairs.
+    for (const g of entry.sampleGrids ?? []) files.set(g.file, g.sha256);
     await mkdir(path.join(target, entry.id), { recursive: true });
     for (const [file, sha256] of files) {
       const from = path.join(src, entry.id, file);
