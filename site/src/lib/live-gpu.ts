@@ -101,6 +101,7 @@ export class GpuFrames implements LiveFrames {
   /** Wait for the GPU after each stage, so the stage times are complete (the benchmark's breakdown). */
   private readonly profile: boolean;
   private sized: Sized | undefined;
+  private readonly lostSignal: Promise<never>;
   private drawn = false;
 
   constructor(
@@ -123,6 +124,14 @@ export class GpuFrames implements LiveFrames {
       });
     this.convert = pipeline(CONVERT);
     this.pack = pipeline(PACK);
+    // Work already queued on a device that is then lost may never settle (a
+    // run or a mapAsync stays pending), so every frame races the loss itself.
+    this.lostSignal = this.device.lost.then((info) => {
+      throw new EngineError(
+        `the WebGPU device was lost (${info.message || info.reason || "device lost"})`,
+      );
+    });
+    this.lostSignal.catch(() => {}); // observed by frame(); no unhandled rejection meanwhile
   }
 
   /** Buffers for a camera of srcW x srcH translated at width x height, remade only when either changes. */
@@ -183,7 +192,11 @@ export class GpuFrames implements LiveFrames {
     if (lost) throw new EngineError(`the WebGPU device was lost (${lost})`);
   }
 
-  async frame(frame: VideoFrame, width: number, height: number): Promise<FrameResult> {
+  frame(frame: VideoFrame, width: number, height: number): Promise<FrameResult> {
+    return Promise.race([this.translate(frame, width, height), this.lostSignal]);
+  }
+
+  private async translate(frame: VideoFrame, width: number, height: number): Promise<FrameResult> {
     this.checkDevice();
     const t0 = performance.now();
     const { width: srcW, height: srcH } = frame.visibleRect ?? { width: 0, height: 0 };
