@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { cartoon, pencilSketch, type RgbImage } from "../../training/datasets/filters.ts";
+import {
+  cartoon,
+  luma,
+  pencilSketch,
+  type RgbImage,
+  SKETCH,
+} from "../../training/datasets/filters.ts";
 
 /** An image whose pixel (x, y) is `rgb(x, y)`. */
 function image(width: number, height: number, rgb: (x: number, y: number) => number[]): RgbImage {
@@ -21,23 +27,32 @@ const texture = image(32, 20, (x, y) => [(x * 37 + y * 11) % 256, (x * y * 7) % 
 const sha = (img: RgbImage) => createHash("sha256").update(img.data).digest("hex").slice(0, 16);
 
 describe("pencil sketch", () => {
-  it("turns a flat image white, whatever its colour", () => {
+  /** What a flat area of this colour becomes: no stroke, only its shading. */
+  const shaded = (rgb: number[]) => {
+    const grey = luma(image(1, 1, () => rgb))[0] as number;
+    return Math.round(255 * (1 - SKETCH.shade) + SKETCH.shade * grey);
+  };
+
+  it("turns a flat image into its shading alone, no strokes", () => {
     const out = pencilSketch(image(16, 12, () => [90, 140, 30]));
-    expect(new Set(out.data)).toEqual(new Set([255]));
+    expect(new Set(out.data)).toEqual(new Set([shaded([90, 140, 30])]));
+    expect(new Set(pencilSketch(image(8, 8, () => [255, 255, 255])).data)).toEqual(new Set([255]));
   });
 
-  it("draws a dark grey line along the dark side of an edge, white elsewhere", () => {
+  it("draws a dark grey line along the dark side of an edge, shading elsewhere", () => {
     const out = pencilSketch(step);
     const [r, g, b] = at(out, 19, 12);
-    expect(r).toBeLessThan(100);
+    const darkSide = shaded([40, 70, 110]);
+    expect(r).toBeLessThan(darkSide - 40); // the stroke is darker than the shading
     expect([g, b]).toEqual([r, r]); // grey as RGB
-    expect(at(out, 2, 12)).toEqual([255, 255, 255]); // far from the edge: paper
-    expect(at(out, 25, 12)).toEqual([255, 255, 255]); // the light side never darkens
+    expect(at(out, 2, 12)).toEqual([darkSide, darkSide, darkSide]); // far from the edge
+    const lightSide = shaded([230, 200, 150]);
+    expect(at(out, 25, 12)).toEqual([lightSide, lightSide, lightSide]); // never stroked
   });
 
   it("gives the same bytes every time (pinned: a change here changes every dataset)", () => {
     expect(sha(pencilSketch(texture))).toBe(sha(pencilSketch(texture)));
-    expect(sha(pencilSketch(texture))).toBe("04abc4b0437fb8ec");
+    expect(sha(pencilSketch(texture))).toBe("55cbddbd31742f23");
   });
 });
 
@@ -66,6 +81,6 @@ describe("cartoon", () => {
 
   it("gives the same bytes every time (pinned: a change here changes every dataset)", () => {
     expect(sha(cartoon(texture))).toBe(sha(cartoon(texture)));
-    expect(sha(cartoon(texture))).toBe("9bfeb90ead64f0a7");
+    expect(sha(cartoon(texture))).toBe("a49808387b55657f");
   });
 });

