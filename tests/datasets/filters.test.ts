@@ -7,6 +7,7 @@ import {
   type RgbImage,
   SKETCH,
 } from "../../training/datasets/filters.ts";
+import { kuwahara, OIL, oilPaint } from "../../training/datasets/oil-paint.ts";
 
 /** An image whose pixel (x, y) is `rgb(x, y)`. */
 function image(width: number, height: number, rgb: (x: number, y: number) => number[]): RgbImage {
@@ -82,5 +83,57 @@ describe("cartoon", () => {
   it("gives the same bytes every time (pinned: a change here changes every dataset)", () => {
     expect(sha(cartoon(texture))).toBe(sha(cartoon(texture)));
     expect(sha(cartoon(texture))).toBe("a49808387b55657f");
+  });
+});
+
+describe("oil paint (Kuwahara)", () => {
+  /** Oil paint without the colour gain, to compare pixels with the input. */
+  const unsaturated = (img: RgbImage) => oilPaint(img, { ...OIL, saturation: 1 });
+  /** Grey 120 with a fixed +-24 pattern inside a 6 px frame of plain grey. */
+  const noisy = image(40, 30, (x, y) => {
+    const inside = x >= 6 && x < 34 && y >= 6 && y < 24;
+    const v = inside ? 120 + (((x * 7 + y * 13) % 5) - 2) * 12 : 120;
+    return [v, v, v];
+  });
+  const spread = (img: RgbImage) => {
+    const vs: number[] = [];
+    for (let y = 10; y < 20; y++) for (let x = 10; x < 30; x++) vs.push(at(img, x, y)[0] as number);
+    const mean = vs.reduce((a, b) => a + b, 0) / vs.length;
+    return Math.sqrt(vs.reduce((a, v) => a + (v - mean) ** 2, 0) / vs.length);
+  };
+
+  it("leaves a flat image unchanged, also at the borders", () => {
+    const flat = image(17, 11, () => [90, 140, 30]);
+    expect(unsaturated(flat).data).toEqual(flat.data);
+    const grey = image(9, 9, () => [77, 77, 77]);
+    expect(oilPaint(grey).data).toEqual(grey.data); // no colour to boost
+  });
+
+  it("keeps a step edge sharp: no pixel is mixed across it", () => {
+    expect(unsaturated(step).data).toEqual(step.data);
+  });
+
+  it("smooths noise inside a flat region", () => {
+    const before = spread(noisy);
+    expect(before).toBeGreaterThan(10);
+    expect(spread(unsaturated(noisy))).toBeLessThan(before / 3);
+    // One pass of float RGB in, float RGB out: the mean level is kept.
+    const pass = kuwahara(Float64Array.from(noisy.data), noisy.width, noisy.height, 4);
+    expect(Math.abs((pass[3 * (15 * 40 + 20)] as number) - 120)).toBeLessThan(12);
+  });
+
+  it("boosts colour around unchanged lightness", () => {
+    const flat = image(6, 6, () => [200, 120, 60]);
+    const [r, g, b] = at(oilPaint(flat), 3, 3) as [number, number, number];
+    expect(r).toBeGreaterThan(200);
+    expect(b).toBeLessThan(60);
+    expect(
+      Math.abs(luma(image(1, 1, () => [r, g, b]))[0] as number) - (luma(flat)[0] as number),
+    ).toBeLessThan(1);
+  });
+
+  it("gives the same bytes every time (pinned: a change here changes every dataset)", () => {
+    expect(sha(oilPaint(texture))).toBe(sha(oilPaint(texture)));
+    expect(sha(oilPaint(texture))).toBe("49fb5dcc78df4082");
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `photo2sketch` and `photo2cartoon`: photos (A) <-> a fixed, deterministic
+ * `photo2sketch`, `photo2cartoon` and `photo2oil`: photos (A) <-> a fixed, deterministic
  * treatment of *other* photos (B). Training is unpaired (trainB is the filter
  * of photos that are not in trainA), while every held-out photo also gets its
  * filtered twin under the same name (testA/x.png, testB/x.png, pairs.json),
@@ -18,6 +18,7 @@ import {
   type SketchParams,
 } from "./filters.ts";
 import { type DatasetInfo, DatasetWriter, type Split } from "./layout.ts";
+import { OIL, type OilParams, oilPaint } from "./oil-paint.ts";
 import { DEFAULT_SHORT_SIDE, type PhotoItem, resizedShortSide } from "./photoset.ts";
 import type { Recipe, RecipeOptions } from "./recipe-contract.ts";
 import { ENDLESS_SKY_LICENSE, endlessSkyPhotos, isOutdoorPhoto } from "./sources.ts";
@@ -62,7 +63,7 @@ export interface FilterSpec {
   domainB: string;
   /** One sentence on what the filter does, for dataset.json and LICENSES.md. */
   how: string;
-  params: SketchParams | CartoonParams;
+  params: SketchParams | CartoonParams | OilParams;
   apply(img: RgbImage): RgbImage;
 }
 
@@ -181,6 +182,18 @@ const CARTOON_SPEC: FilterSpec = {
   apply: (img) => cartoon(img),
 };
 
+const OIL_SPEC: FilterSpec = {
+  name: "photo2oil",
+  filter: "oil paint",
+  domainB: "oil paintings",
+  how:
+    `Kuwahara passes of radius ${OIL.radii.join(" then ")} px (each pixel mixes the means of its ` +
+    "four quadrant windows weighted by 1 / (1 + variance^2) of their luminance, so the most uniform " +
+    `side of an edge wins), then colour (Cb, Cr) gain ${OIL.saturation}`,
+  params: OIL,
+  apply: (img) => oilPaint(img),
+};
+
 export const photo2sketch: Recipe = {
   name: "photo2sketch",
   summary: "photos <-> pencil sketches of other photos (paired test set), from endless-sky-data",
@@ -192,4 +205,11 @@ export const photo2cartoon: Recipe = {
   summary:
     "photos <-> flat-colour inked cartoons of other photos (paired test set), from endless-sky-data",
   build: async (opts) => writeFilteredSet(CARTOON_SPEC, await outdoorPhotos(opts.cache), opts),
+};
+
+export const photo2oil: Recipe = {
+  name: "photo2oil",
+  summary:
+    "photos <-> Kuwahara oil paintings of other photos (paired test set), from endless-sky-data",
+  build: async (opts) => writeFilteredSet(OIL_SPEC, await outdoorPhotos(opts.cache), opts),
 };

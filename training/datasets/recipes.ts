@@ -1,5 +1,5 @@
 /** Every dataset `npm run dataset` can build, by name. */
-import { photo2cartoon, photo2sketch } from "./filtered.ts";
+import { photo2cartoon, photo2oil, photo2sketch } from "./filtered.ts";
 import { glyphs } from "./glyphs.ts";
 import { landscapes2paintings, summer2winter } from "./landscapes.ts";
 import type { Recipe } from "./recipe-contract.ts";
@@ -10,6 +10,7 @@ export const RECIPES = {
   summer2winter,
   photo2sketch,
   photo2cartoon,
+  photo2oil,
 } satisfies Record<string, Recipe>;
 
 export function recipeNames(): string[] {
