@@ -12,7 +12,7 @@ describe("dataset command", () => {
     await expect(run(process.execPath, [cli, "horse2zebra"])).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringContaining(
-        'Unknown dataset "horse2zebra". Should be one of: glyphs, landscapes2paintings, summer2winter, photo2sketch, photo2cartoon, photo2oil.',
+        'Unknown dataset "horse2zebra". Should be one of: glyphs, landscapes2paintings, summer2winter, photo2sketch, photo2cartoon, photo2oil, photo2watercolour.',
       ),
     });
     await expect(run(process.execPath, [cli, "glyphs", "--size", "0"])).rejects.toMatchObject({

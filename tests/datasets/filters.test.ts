@@ -8,6 +8,7 @@ import {
   SKETCH,
 } from "../../training/datasets/filters.ts";
 import { kuwahara, OIL, oilPaint } from "../../training/datasets/oil-paint.ts";
+import { WATERCOLOUR, watercolour } from "../../training/datasets/watercolour.ts";
 
 /** An image whose pixel (x, y) is `rgb(x, y)`. */
 function image(width: number, height: number, rgb: (x: number, y: number) => number[]): RgbImage {
@@ -135,5 +136,48 @@ describe("oil paint (Kuwahara)", () => {
   it("gives the same bytes every time (pinned: a change here changes every dataset)", () => {
     expect(sha(oilPaint(texture))).toBe(sha(oilPaint(texture)));
     expect(sha(oilPaint(texture))).toBe("49fb5dcc78df4082");
+  });
+});
+
+describe("watercolour", () => {
+  /** What a flat area of this colour becomes: lightened towards white paper, less saturated. */
+  const washed = (rgb: number[]) => {
+    const [r, g, b] = rgb as [number, number, number];
+    const y = 255 - (255 - (0.299 * r + 0.587 * g + 0.114 * b)) * WATERCOLOUR.wash;
+    const cb = WATERCOLOUR.saturation * (-0.168736 * r - 0.331264 * g + 0.5 * b);
+    const cr = WATERCOLOUR.saturation * (0.5 * r - 0.418688 * g - 0.081312 * b);
+    return [y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb].map(Math.round);
+  };
+
+  it("turns a flat image into its lightened, desaturated colour, no pooling", () => {
+    const out = watercolour(image(17, 11, () => [200, 120, 60]));
+    const colour = washed([200, 120, 60]);
+    for (let y = 0; y < 11; y++) for (let x = 0; x < 17; x++) expect(at(out, x, y)).toEqual(colour);
+    // Lighter than the photo, and the channels closer together (less saturated).
+    const [r, , b] = colour as [number, number, number];
+    expect(luma(image(1, 1, () => colour))[0] as number).toBeGreaterThan(
+      luma(image(1, 1, () => [200, 120, 60]))[0] as number,
+    );
+    expect(r - b).toBeLessThan(200 - 60);
+    expect(new Set(watercolour(image(8, 8, () => [255, 255, 255])).data)).toEqual(new Set([255]));
+  });
+
+  it("darkens a step edge next to it (pigment pooling) but not far from it, no ink", () => {
+    const out = watercolour(step);
+    const dark = washed([40, 70, 110]);
+    const light = washed([230, 200, 150]);
+    expect(at(out, 2, 12)).toEqual(dark); // far from the edge: the plain wash
+    expect(at(out, 36, 12)).toEqual(light);
+    const pooled = (x: number, flat: number[]) =>
+      (at(out, x, 12)[0] as number) / (flat[0] as number);
+    // Full pooling on both sides of the edge: 1 - pool of the wash, never black ink.
+    expect(pooled(19, dark)).toBeCloseTo(1 - WATERCOLOUR.pool, 1);
+    expect(pooled(20, light)).toBeCloseTo(1 - WATERCOLOUR.pool, 1);
+    expect(Math.max(...at(out, 19, 12))).toBeGreaterThan(60);
+  });
+
+  it("gives the same bytes every time (pinned: a change here changes every dataset)", () => {
+    expect(sha(watercolour(texture))).toBe(sha(watercolour(texture)));
+    expect(sha(watercolour(texture))).toBe("6c0a9ea18806fd63");
   });
 });

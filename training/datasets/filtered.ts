@@ -1,5 +1,5 @@
 /**
- * `photo2sketch`, `photo2cartoon` and `photo2oil`: photos (A) <-> a fixed, deterministic
+ * `photo2sketch`, `photo2cartoon`, `photo2oil` and `photo2watercolour`: photos (A) <-> a fixed, deterministic
  * treatment of *other* photos (B). Training is unpaired (trainB is the filter
  * of photos that are not in trainA), while every held-out photo also gets its
  * filtered twin under the same name (testA/x.png, testB/x.png, pairs.json),
@@ -23,6 +23,7 @@ import { DEFAULT_SHORT_SIDE, type PhotoItem, resizedShortSide } from "./photoset
 import type { Recipe, RecipeOptions } from "./recipe-contract.ts";
 import { ENDLESS_SKY_LICENSE, endlessSkyPhotos, isOutdoorPhoto } from "./sources.ts";
 import { splitTrainTest } from "./split.ts";
+import { WATERCOLOUR, type WatercolourParams, watercolour } from "./watercolour.ts";
 
 /** 16% of endless-sky's 254 outdoor photos is 41: enough held-out pairs for paired metrics. */
 export const FILTER_TEST_PERCENT = 16;
@@ -63,7 +64,7 @@ export interface FilterSpec {
   domainB: string;
   /** One sentence on what the filter does, for dataset.json and LICENSES.md. */
   how: string;
-  params: SketchParams | CartoonParams | OilParams;
+  params: SketchParams | CartoonParams | OilParams | WatercolourParams;
   apply(img: RgbImage): RgbImage;
 }
 
@@ -194,6 +195,19 @@ const OIL_SPEC: FilterSpec = {
   apply: (img) => oilPaint(img),
 };
 
+const WATERCOLOUR_SPEC: FilterSpec = {
+  name: "photo2watercolour",
+  filter: "watercolour",
+  domainB: "watercolour paintings",
+  how:
+    `Kuwahara passes of radius ${WATERCOLOUR.radii.join(" then ")} px (as photo2oil), lightness lifted ` +
+    `towards white paper (255 - (255 - Y) x ${WATERCOLOUR.wash}) and colour (Cb, Cr) times ` +
+    `${WATERCOLOUR.saturation}, darkened by up to ${WATERCOLOUR.pool} where the smoothed grey's Sobel ` +
+    `gradient exceeds ${WATERCOLOUR.edgeLow}-${WATERCOLOUR.edgeHigh} (pigment pooling at wash borders)`,
+  params: WATERCOLOUR,
+  apply: (img) => watercolour(img),
+};
+
 export const photo2sketch: Recipe = {
   name: "photo2sketch",
   summary: "photos <-> pencil sketches of other photos (paired test set), from endless-sky-data",
@@ -212,4 +226,11 @@ export const photo2oil: Recipe = {
   summary:
     "photos <-> Kuwahara oil paintings of other photos (paired test set), from endless-sky-data",
   build: async (opts) => writeFilteredSet(OIL_SPEC, await outdoorPhotos(opts.cache), opts),
+};
+
+export const photo2watercolour: Recipe = {
+  name: "photo2watercolour",
+  summary:
+    "photos <-> Kuwahara watercolours with pooled edges of other photos (paired test set), from endless-sky-data",
+  build: async (opts) => writeFilteredSet(WATERCOLOUR_SPEC, await outdoorPhotos(opts.cache), opts),
 };

@@ -119,7 +119,8 @@ export function gaussianBlur(
   return out;
 }
 
-const toByte = (v: number): number => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
+/** Round and clamp a float to an 8-bit level. */
+export const toByte = (v: number): number => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
 
 /**
  * Pencil sketch: grey, inverted, blurred, colour-dodged onto the grey
@@ -198,7 +199,7 @@ function bilateral(
 }
 
 /** Sobel gradient magnitude of a plane (edges clamped), scaled so a 0->255 step reads 255. */
-function sobel(plane: Float64Array, width: number, height: number): Float64Array {
+export function sobel(plane: Float64Array, width: number, height: number): Float64Array {
   const out = new Float64Array(plane.length);
   const at = (x: number, y: number) =>
     plane[

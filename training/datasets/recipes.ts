@@ -1,5 +1,5 @@
 /** Every dataset `npm run dataset` can build, by name. */
-import { photo2cartoon, photo2oil, photo2sketch } from "./filtered.ts";
+import { photo2cartoon, photo2oil, photo2sketch, photo2watercolour } from "./filtered.ts";
 import { glyphs } from "./glyphs.ts";
 import { landscapes2paintings, summer2winter } from "./landscapes.ts";
 import type { Recipe } from "./recipe-contract.ts";
@@ -11,6 +11,7 @@ export const RECIPES = {
   photo2sketch,
   photo2cartoon,
   photo2oil,
+  photo2watercolour,
 } satisfies Record<string, Recipe>;
 
 export function recipeNames(): string[] {
