@@ -153,7 +153,9 @@ describe("export upgrade", () => {
     const before = readFileSync(manifestPath, "utf8");
     await expect(
       upgradeModel({ id: "wrong", modelsDir: dir, manifestPath, checkSide: 64 }),
-    ).rejects.toThrow(/holds resnet_6blocks ngf 4, the manifest says resnet_6blocks ngf 8/);
+    ).rejects.toThrow(
+      /holds resnet_6blocks ngf 4 \(transpose\), the manifest says resnet_6blocks ngf 8 \(transpose\)/,
+    );
     expect(readFileSync(manifestPath, "utf8")).toBe(before);
 
     await publishLegacy("int8only", { dtypes: ["int8"] });
