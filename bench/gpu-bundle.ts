@@ -36,7 +36,8 @@ const PACKAGE_FILES: Record<string, string[]> = {
     "dist/tfjs-backend-wasm-threaded-simd.wasm",
   ],
 };
-const SAMPLES = path.join(ROOT, "models", "landscapes2paintings");
+// Photo samples of both directions (trainA from the AtoB inputs, trainB from the BtoA ones).
+const SAMPLES = path.join(ROOT, "models", "summer2winter");
 export const MAX_ARCHIVE_BYTES = 60 * 1024 * 1024;
 
 const RUN_SH = `#!/bin/sh

@@ -87,7 +87,7 @@ export async function measureFullResolution(
   megapixels: number[],
 ): Promise<Section> {
   const model = models.find(
-    (m) => m.label.startsWith("landscapes2paintings") || m.label.startsWith("summer2winter"),
+    (m) => m.label.startsWith("photo2oil") || m.label.startsWith("summer2winter"),
   );
   const section: Section = { rows: [], samples: [], notes: [] };
   if (!model || megapixels.length === 0) return section;

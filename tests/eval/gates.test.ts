@@ -95,7 +95,7 @@ describe("quality gates", () => {
     expect(passed({ grid: 0.88, inputGrid: 0.11 }).grid).toBe(false);
     expect(passed({ share: 0.79 }).domain).toBe(false);
     expect(passed({ n: 29, share: 1 }).domain).toBe(false);
-    // landscapes2paintings: 0.7 while colour transfer reaches 0.97.
+    // landscapes2paintings (retired): 0.7 while colour transfer reached 0.97.
     expect(passed({ share: 0.9, colourShare: 0.95 }).domain).toBe(false);
     expect(passed({ share: 0.9, colourShare: 0.9 }).domain).toBe(false);
     expect(passed({ content: 0.599 }).content).toBe(false);
