@@ -20,6 +20,7 @@ import { randomWeights } from "../../training/export/random-weights.ts";
 import { loadImage, syntheticImage, toJpeg } from "../../training/export/samples.ts";
 import { buildGenerator } from "../../training/networks/index.ts";
 import { onnxChecker } from "./onnx-checker.ts";
+import { writeSampleFolder } from "./sample-folder.ts";
 
 const spec = buildGenerator("resnet_6blocks", { ngf: 4 });
 let root = "";
@@ -28,24 +29,17 @@ beforeAll(async () => {
   await useTfjsBackend("cpu");
   root = mkdtempSync(path.join(os.tmpdir(), "export-pipeline-"));
   // A dataset-layout sample folder: testA gets two odd-sized images, testB one.
-  for (const [dir, sizes] of [
-    [
-      "testA",
-      [
+  await writeSampleFolder(
+    path.join(root, "data"),
+    {
+      testA: [
         [50, 37],
         [24, 40],
       ],
-    ],
-    ["testB", [[33, 33]]],
-  ] as const) {
-    mkdirSync(path.join(root, "data", dir), { recursive: true });
-    for (const [i, [w, h]] of sizes.entries()) {
-      const px = Buffer.from(Array.from({ length: w * h * 3 }, (_, k) => (k * 37 + i * 91) % 256));
-      await sharp(px, { raw: { width: w, height: h, channels: 3 } })
-        .png()
-        .toFile(path.join(root, "data", dir, `img${i}.png`));
-    }
-  }
+      testB: [[33, 33]],
+    },
+    (_x, _y, _c, i, k) => k * 37 + i * 91,
+  );
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

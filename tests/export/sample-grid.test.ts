@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
@@ -11,6 +11,7 @@ import { randomWeights } from "../../training/export/random-weights.ts";
 import { composeGrid, GUTTER, planGrid } from "../../training/export/sample-grid.ts";
 import { syntheticImage } from "../../training/export/samples.ts";
 import { buildGenerator } from "../../training/networks/index.ts";
+import { writeSampleFolder } from "./sample-folder.ts";
 
 describe("planGrid", () => {
   const square = Array.from({ length: 6 }, () => ({ width: 256, height: 256 }));
@@ -65,30 +66,18 @@ describe("the exported sample grid", () => {
     root = mkdtempSync(path.join(os.tmpdir(), "sample-grid-"));
     // Smooth colour ramps (JPEG keeps them within a few levels), in two sizes: testA's second
     // image is landscape, so its cells are lower than their slot and centred in it.
-    for (const [dir, sizes] of [
-      [
-        "testA",
-        [
+    await writeSampleFolder(
+      path.join(root, "data"),
+      {
+        testA: [
           [32, 32],
           [32, 20],
           [32, 32],
         ],
-      ],
-      ["testB", [[32, 32]]],
-    ] as const) {
-      mkdirSync(path.join(root, "data", dir), { recursive: true });
-      for (const [i, [w, h]] of sizes.entries()) {
-        const px = Buffer.alloc(w * h * 3);
-        for (let y = 0; y < h; y++)
-          for (let x = 0; x < w; x++) {
-            const k = (y * w + x) * 3;
-            [px[k], px[k + 1], px[k + 2]] = [40 + 5 * x, 60 * i + 4 * y, 200 - 3 * (x + y)];
-          }
-        await sharp(px, { raw: { width: w, height: h, channels: 3 } })
-          .png()
-          .toFile(path.join(root, "data", dir, `img${i}.png`));
-      }
-    }
+        testB: [[32, 32]],
+      },
+      (x, y, c, i) => [40 + 5 * x, 60 * i + 4 * y, 200 - 3 * (x + y)][c] as number,
+    );
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
