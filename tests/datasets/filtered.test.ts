@@ -69,6 +69,14 @@ describe("filter set split", () => {
     expect(plan.trainB.filter((n) => plan.trainA.includes(n))).toEqual([]);
   });
 
+  it("--shared-train gives both sides every training photo and still holds out the test set", () => {
+    const plan = planFilterSplit(names, 0.16, 1, (n) => n, Number.POSITIVE_INFINITY, true);
+    expect([plan.test.length, plan.trainA.length, plan.trainB.length]).toEqual([41, 213, 213]);
+    expect(plan.trainB).toEqual(plan.trainA);
+    expect(plan.trainA.filter((n) => plan.test.includes(n))).toEqual([]);
+    expect(planFilterSplit(names, 0.16, 1, (n) => n, 10, true).trainB).toHaveLength(10);
+  });
+
   it("keeps outdoor photos of every category and drops interiors and space imagery", () => {
     for (const f of ["city3.jpg", "nasa1.jpg", "lava2.jpg", "mountain20-harro.jpg"])
       expect(isOutdoorPhoto(f)).toBe(true);
@@ -117,5 +125,22 @@ describe("filter set layout", () => {
         expect(
           readFileSync(path.join(again, split, f)).equals(readFileSync(path.join(out, split, f))),
         ).toBe(true);
+  });
+
+  it("--shared-train writes each training photo to trainA and its filter to trainB", async () => {
+    const items = await Promise.all(Array.from({ length: 12 }, (_, i) => photo(i)));
+    const out = path.join(dir, "shared");
+    const opts = { out, cache: dir, seed: 5, size: 30, test: 25, sharedTrain: true };
+    const info = await writeFilteredSet(sketchSpec, { pkg: fakePkg, items }, opts);
+    expect(info.counts).toEqual({ trainA: 9, trainB: 9, testA: 3, testB: 3 });
+    expect(info.options.sharedTrain).toBe(true);
+    const ls = (split: string) => readdirSync(path.join(out, split)).sort();
+    expect(ls("trainB")).toEqual(ls("trainA"));
+    expect(ls("trainA").filter((f) => ls("testA").includes(f))).toEqual([]);
+    for (const f of ls("trainA")) {
+      const a = await raw(path.join(out, "trainA", f));
+      const b = await raw(path.join(out, "trainB", f));
+      expect(Buffer.from(b.data).equals(Buffer.from(pencilSketch(a).data))).toBe(true);
+    }
   });
 });

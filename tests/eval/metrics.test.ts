@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RgbImage } from "../../training/eval/image.ts";
-import { l1, PSNR_CAP_DB, psnr, ssim, ssimPlane } from "../../training/eval/metrics.ts";
+import { l1, PSNR_CAP_DB, psnr, ssim, ssimPlane, tint } from "../../training/eval/metrics.ts";
 
 function image(
   w: number,
@@ -81,5 +81,54 @@ describe("SSIM (11x11 Gaussian, luminance)", () => {
   it("refuses images smaller than its window", () => {
     const a = image(10, 30, () => [0, 0, 0]);
     expect(() => ssim(a, a)).toThrow(/at least 11x11/);
+  });
+});
+
+describe("tint (Delta E of the mean CIELAB colours)", () => {
+  it("is the CIE76 distance of two flat colours: black to white is 100", () => {
+    expect(
+      tint(
+        image(4, 4, () => [0, 0, 0]),
+        image(4, 4, () => [255, 255, 255]),
+      ),
+    ).toBeCloseTo(100, 3);
+    // sRGB red (53.24, 80.09, 67.20) against mid grey 119 (L* 50.0, a* = b* = 0).
+    expect(
+      tint(
+        image(4, 4, () => [255, 0, 0]),
+        image(4, 4, () => [119, 119, 119]),
+      ),
+    ).toBeCloseTo(Math.hypot(53.24 - 50.03, 80.09, 67.2), 1);
+  });
+
+  it("ignores where the colours are (texture) and sees a cast over the whole picture", () => {
+    const a = image(16, 16, (x, y) => [(x * 13 + y * 7) % 256, (x * 5) % 256, (y * 11) % 256]);
+    const mirrored = image(
+      16,
+      16,
+      (x, y) =>
+        a.data.slice(3 * (y * 16 + 15 - x), 3 * (y * 16 + 16 - x)) as unknown as [
+          number,
+          number,
+          number,
+        ],
+    );
+    expect(l1(a, mirrored)).toBeGreaterThan(0.05);
+    expect(tint(a, mirrored)).toBeCloseTo(0, 6);
+    const bluer = image(16, 16, (x, y) => {
+      const i = 3 * (y * 16 + x);
+      return [
+        a.data[i] as number,
+        a.data[i + 1] as number,
+        Math.min(255, (a.data[i + 2] as number) + 40),
+      ];
+    });
+    expect(tint(a, bluer)).toBeGreaterThan(5);
+    expect(() =>
+      tint(
+        a,
+        image(8, 8, () => [0, 0, 0]),
+      ),
+    ).toThrow(/differ in size/);
   });
 });

@@ -93,17 +93,17 @@ describe("paired evaluation", () => {
       const r = await evaluatePaired({ data, generators: [gen], examples: 3 });
       expect(r.n).toBe(5);
       const own = r.summaries.find((s) => s.method === "neg-toy/AtoB.fp32.onnx");
-      expect(own?.mean).toEqual({ L1: 0, PSNR: PSNR_CAP_DB, SSIM: 1 });
+      expect(own?.mean).toEqual({ L1: 0, PSNR: PSNR_CAP_DB, SSIM: 1, tint: 0 });
       const id = r.summaries.find((s) => s.method === BASELINES.identity);
       expect(id?.mean.L1).toBeGreaterThan(0.4);
-      for (const m of ["L1", "PSNR", "SSIM"] as const)
+      for (const m of ["L1", "PSNR", "SSIM", "tint"] as const)
         expect(beatsBaselines(r, own?.method ?? "", m)).toBe(true);
       expect(r.examples).toHaveLength(3);
 
       const out = path.join(dir, "report");
       const { json } = await pairedReport(out, r);
       expect(json.beatsBothBaselines).toEqual({
-        "neg-toy/AtoB.fp32.onnx": { L1: true, PSNR: true, SSIM: true },
+        "neg-toy/AtoB.fp32.onnx": { L1: true, PSNR: true, SSIM: true, tint: true },
       });
       const html = readFileSync(path.join(out, "index.html"), "utf8");
       expect(html).toContain("neg-toy/AtoB.fp32.onnx");

@@ -36,6 +36,10 @@ const program = new Command("dataset")
     "glyphs: held-out characters (default 200); photos: test share in percent",
     int("--test"),
   )
+  .option(
+    "--shared-train",
+    "filter sets: both training sides take every training photo (B filtered) instead of disjoint halves",
+  )
   .action(async (name: string, o: Record<string, unknown>) => {
     const recipe = RECIPES[name as keyof typeof RECIPES];
     if (!recipe) {
@@ -49,6 +53,7 @@ const program = new Command("dataset")
       size: o.size as number | undefined,
       train: o.train as number | undefined,
       test: o.test as number | undefined,
+      sharedTrain: o.sharedTrain === true,
     });
     const c = info.counts;
     console.log(

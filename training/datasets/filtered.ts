@@ -37,7 +37,10 @@ export interface FilterPlan<T> {
 /**
  * Hold out `testShare` (sorted, seeded shuffle), then cut the rest into two
  * disjoint halves: trainA gets the photos, trainB the filter of the others.
- * `trainCap` limits each half.
+ * `shared` gives both sides every training photo instead: the trainer still
+ * draws B at random (unpaired), but the discriminator can no longer reward a
+ * colour drift towards whatever the B half happens to show more of.
+ * `trainCap` limits each side.
  */
 export function planFilterSplit<T>(
   items: readonly T[],
@@ -45,8 +48,13 @@ export function planFilterSplit<T>(
   seed: number,
   key: (item: T) => string,
   trainCap = Number.POSITIVE_INFINITY,
+  shared = false,
 ): FilterPlan<T> {
   const { train, test } = splitTrainTest(items, testShare, seed, key);
+  if (shared) {
+    const side = train.slice(0, Math.min(train.length, trainCap));
+    return { test, trainA: side, trainB: [...side] };
+  }
   const half = Math.ceil(train.length / 2);
   if (half === train.length) throw new RangeError(`too few items (${items.length}) for two halves`);
   return {
@@ -94,11 +102,17 @@ export async function writeFilteredSet(
     opts.seed,
     (p) => p.name,
     opts.train,
+    opts.sharedTrain,
   );
-  // Each job decodes one photo once and writes it, its filtered version, or both (test).
+  // Each job decodes one photo once and writes it, its filtered version, or both.
+  const inB = new Set(plan.trainB);
   const jobs: { item: PhotoItem; photo?: Split; filtered?: Split }[] = [
-    ...plan.trainA.map((item) => ({ item, photo: "trainA" as const })),
-    ...plan.trainB.map((item) => ({ item, filtered: "trainB" as const })),
+    ...plan.trainA.map((item) => ({
+      item,
+      photo: "trainA" as const,
+      ...(inB.delete(item) ? { filtered: "trainB" as const } : {}),
+    })),
+    ...[...inB].map((item) => ({ item, filtered: "trainB" as const })),
     ...plan.test.map((item) => ({ item, photo: "testA" as const, filtered: "testB" as const })),
   ];
   const writer = new DatasetWriter(opts.out);
@@ -127,15 +141,21 @@ export async function writeFilteredSet(
           `All ${photos.items.length} outdoor landing photos (every category, cities included; interiors, ` +
           "space and Jupiter imagery left out by eye; training/datasets/sources.ts). Sorted by name and shuffled with the seed: " +
           `${testPercent}% (${plan.test.length}) are held out and written twice, testA/X.png (photo) and ` +
-          "testB/X.png (its filter), listed in pairs.json; the rest is cut into two disjoint halves, " +
-          `trainA (${plan.trainA.length} photos) and trainB (the filter of the other ${plan.trainB.length})` +
-          `${opts.train ? `, capped at ${opts.train} per side` : ""}. No photo is in more than one of the three sets. ` +
+          "testB/X.png (its filter), listed in pairs.json; " +
+          (opts.sharedTrain
+            ? `trainA holds the other ${plan.trainA.length} photos and trainB the filter of the same ` +
+              `${plan.trainB.length} (--shared-train: the trainer draws B at random, so it sees no pairs on purpose, ` +
+              "but both sides share scenes and colours)"
+            : "the rest is cut into two disjoint halves, " +
+              `trainA (${plan.trainA.length} photos) and trainB (the filter of the other ${plan.trainB.length})`) +
+          `${opts.train ? `, capped at ${opts.train} per side` : ""}. No held-out photo is in a training set. ` +
           "The filter runs on the resized pixels, so testA/X and testB/X line up pixel for pixel.",
         seed: opts.seed,
         options: {
           shortSide: size,
           testPercent,
           trainCap: opts.train ?? null,
+          sharedTrain: opts.sharedTrain ?? false,
           filter: { name: spec.filter, params: spec.params },
         },
         attribution: Object.fromEntries(Object.entries(attribution).sort()),

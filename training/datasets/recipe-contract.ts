@@ -13,6 +13,11 @@ export interface RecipeOptions {
   train?: number;
   /** Test images per side (glyphs) or held-out share in percent (photo sets). */
   test?: number;
+  /**
+   * Filter sets: trainA and trainB both take every training photo (B filtered)
+   * instead of disjoint halves, so the two sides share scenes and colours.
+   */
+  sharedTrain?: boolean;
 }
 
 export interface Recipe {

@@ -6,10 +6,8 @@ import path from "node:path";
 import type { Gate, Metric } from "../../models/schema.ts";
 import type { DomainResult } from "./domain.ts";
 import { type GateName, judgeGates } from "./gates.ts";
-import { METRIC_NAMES } from "./metrics.ts";
+import { METRIC_NAMES, METRICS } from "./metrics.ts";
 import { BASELINES, type PairedResult } from "./paired.ts";
-
-const BETTER = { L1: "lower", PSNR: "higher", SSIM: "higher" } as const;
 
 function baselineNames(): [string, string][] {
   return [
@@ -25,7 +23,7 @@ export function pairedMetrics(r: PairedResult, method: string): Metric[] {
   return METRIC_NAMES.map((m) => ({
     name: m,
     value: mine.mean[m],
-    better: BETTER[m],
+    better: METRICS[m].better,
     on,
     direction: r.direction,
     baselines: Object.fromEntries(

@@ -7,7 +7,11 @@
  * - SSIM: Wang et al. 2004 on luminance Y = 0.299 R + 0.587 G + 0.114 B
  *   (BT.601), 11x11 Gaussian window with sigma 1.5, K1 = 0.01, K2 = 0.03,
  *   L = 255, averaged over the positions where the whole window fits.
+ * - tint: CIE76 distance (Delta E) between the two images' mean CIELAB
+ *   colours: a colour cast over the whole picture, which SSIM (luminance
+ *   structure) cannot see and L1 mixes with texture (lower is better).
  */
+import { srgbToLab } from "./color.ts";
 import type { RgbImage } from "./image.ts";
 
 /** Any interleaved RGB image: RgbImage, or bytes with their size. */
@@ -164,10 +168,33 @@ export function ssim(a: RgbImage, b: RgbImage): number {
   return ssimPlane(luminance(a), luminance(b), a.width, a.height);
 }
 
+function meanLab(img: RgbLike): [number, number, number] {
+  let [L, a, b] = [0, 0, 0];
+  const n = img.width * img.height;
+  for (let i = 0; i < n; i++) {
+    const lab = srgbToLab(
+      img.data[3 * i] as number,
+      img.data[3 * i + 1] as number,
+      img.data[3 * i + 2] as number,
+    );
+    L += lab[0];
+    a += lab[1];
+    b += lab[2];
+  }
+  return [L / n, a / n, b / n];
+}
+
+export function tint(a: RgbLike, b: RgbLike): number {
+  sameSize(a, b);
+  const [A, B] = [meanLab(a), meanLab(b)];
+  return Math.hypot(A[0] - B[0], A[1] - B[1], A[2] - B[2]);
+}
+
 export const METRICS = {
   L1: { fn: l1, better: "lower" },
   PSNR: { fn: psnr, better: "higher" },
   SSIM: { fn: ssim, better: "higher" },
+  tint: { fn: tint, better: "lower" },
 } as const satisfies Record<
   string,
   { fn: (a: RgbImage, b: RgbImage) => number; better: "lower" | "higher" }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { type Row, renderTable } from "../report/table.ts";
 import type { DomainResult } from "./domain.ts";
 import { type GateOutcome, gateLines, judgeGates } from "./gates.ts";
-import { METRIC_NAMES } from "./metrics.ts";
+import { METRIC_NAMES, METRICS, type MetricName } from "./metrics.ts";
 import { BASELINES, beatsBaselines, isBaseline, type PairedResult } from "./paired.ts";
 import { writeReport } from "./report.ts";
 
@@ -16,7 +16,8 @@ const GRID_NOTE =
   "the identity row is the inputs' own, lower is better.";
 
 const fmt = (metric: string, v: number): string =>
-  metric === "PSNR" ? v.toFixed(2) : metric === "L1" ? v.toFixed(4) : v.toFixed(4);
+  metric === "PSNR" || metric === "tint" ? v.toFixed(2) : v.toFixed(4);
+const HEADER: Partial<Record<MetricName, string>> = { PSNR: "PSNR dB", tint: "tint ΔE" };
 
 /** Print the method x metric table; write the report; return what result.json keeps. */
 export async function pairedReport(
@@ -28,10 +29,7 @@ export async function pairedReport(
     method: s.method,
     n: s.n,
     ...Object.fromEntries(
-      METRIC_NAMES.map((m) => [
-        m === "PSNR" ? "PSNR dB" : m,
-        `${fmt(m, s.mean[m])} ± ${fmt(m, s.std[m])}`,
-      ]),
+      METRIC_NAMES.map((m) => [HEADER[m] ?? m, `${fmt(m, s.mean[m])} ± ${fmt(m, s.std[m])}`]),
     ),
     [GRID_COLUMN]: s.grid.toFixed(2),
     "beats both baselines on":
@@ -49,7 +47,8 @@ export async function pairedReport(
     title: `Paired evaluation: ${models.join(", ") || "baselines only"} on ${path.basename(r.data)} (${r.direction})`,
     notes: [
       `${r.n} held-out test pairs; mean ± standard deviation over images. L1 on a 0..1 scale (lower is better); ` +
-        "PSNR in dB over RGB; SSIM on luminance (BT.601 Y), 11x11 Gaussian window, sigma 1.5.",
+        "PSNR in dB over RGB; SSIM on luminance (BT.601 Y), 11x11 Gaussian window, sigma 1.5; " +
+        "tint: CIE76 Delta E between the mean CIELAB colours of output and truth, a cast over the whole picture (lower is better).",
       "Baselines: identity (the input itself) and a global colour transfer (Reinhard mean/std matching in CIE Lab " +
         `against the pooled statistics of train${to}).`,
       GRID_NOTE,
@@ -82,7 +81,7 @@ export async function pairedReport(
       data: r.data,
       direction: r.direction,
       n: r.n,
-      metrics: { L1: "lower", PSNR: "higher", SSIM: "higher" },
+      metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, METRICS[m].better])),
       summaries: r.summaries,
       beatsBothBaselines: Object.fromEntries(
         models.map((m) => [
