@@ -6,7 +6,7 @@ import { renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { evaluateDomain } from "./domain.ts";
-import { type Generator, labelsOf, loadGenerator } from "./generator.ts";
+import { type Generator, labelsOf, loadGenerator, rememberOutputs } from "./generator.ts";
 import { domainMetrics, pairedMetrics } from "./manifest-metrics.ts";
 import { evaluatePaired } from "./paired.ts";
 import { domainReport, pairedReport, saveResult } from "./summary.ts";
@@ -75,7 +75,9 @@ function writeMetrics(file: string, metrics: unknown[]): void {
 
 async function run(mode: "paired" | "domain", o: Opts): Promise<void> {
   const started = Date.now();
-  const gens = await generators(o);
+  const loaded = await generators(o);
+  // Paired runs the domain pass on the same test images: translated once.
+  const gens = mode === "paired" ? loaded.map((g) => rememberOutputs(g)) : loaded;
   const base = {
     data: path.resolve(o.data),
     generators: gens,
