@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { onnxRunner, tfjsRunner, useTfjsBackend } from "../../training/export/infer.ts";
 import { compareOutputs } from "../../training/export/metrics.ts";
 import { buildOnnx } from "../../training/export/onnx.ts";
-import { DataType, decodeModel, OPSET } from "../../training/export/proto.ts";
+import { DataType, decodeModel, encodeModel, OPSET } from "../../training/export/proto.ts";
 import { float16Bytes, quantizeInt8PerChannel } from "../../training/export/quantize.ts";
 import { randomWeights } from "../../training/export/random-weights.ts";
 import { buildGenerator } from "../../training/networks/index.ts";
@@ -200,6 +200,51 @@ describe("buildOnnx", () => {
     expect(() => buildOnnx(resnet, weights, "fp32")).toThrow(
       /model\.1\.weight has shape \[4,3,3,3\], expected \[4,3,7,7\][\s\S]*missing model\.23\.bias[\s\S]*unexpected parameter model\.99\.weight/,
     );
+  });
+});
+
+describe("decodeModel / encodeModel", () => {
+  // Shipped files: trained weights, statistics I/O (norm_stats, norm_freeze, norm_stats_out).
+  const shipped = (dtype: string) =>
+    readFileSync(new URL(`../../models/glyphs-ming2kai/AtoB.${dtype}.onnx`, import.meta.url));
+
+  for (const dtype of ["fp32", "fp16", "int8"] as const) {
+    it(`round-trips a shipped ${dtype} file to the same bytes, which run the same`, async () => {
+      const bytes = shipped(dtype);
+      const again = encodeModel(decodeModel(bytes));
+      const image = randomImage(16, 16, 11);
+      const [original, copy] = await Promise.all([onnxRunner(bytes, 4), onnxRunner(again, 4)]);
+      expect(copy.statsLength).toBe(original.statsLength);
+      const own = await original.run(image);
+      expect(own.stats).toBeDefined();
+      // The image's own statistics, then frozen ones (norm_freeze 1).
+      for (const frozen of [undefined, own.stats?.map((v) => v * 1.5)]) {
+        const expected = await original.run(image, frozen);
+        const actual = await copy.run(image, frozen);
+        expect([actual.width, actual.height]).toEqual([16, 16]);
+        expect(actual.data).toEqual(expected.data);
+        expect(actual.stats).toEqual(expected.stats);
+      }
+      await Promise.all([original.release(), copy.release()]);
+      expect(Buffer.compare(Buffer.from(again), bytes)).toBe(0);
+    });
+  }
+
+  it("keeps which fields a file holds, and reads absent ones as their defaults", () => {
+    const model = decodeModel(buildOnnx(resnet, randomWeights(resnet), "int8"));
+    const pad = model.graph.node.find((n) => n.op_type === "Pad");
+    const mode = pad?.attribute.find((a) => a.name === "mode");
+    // An attribute holds the one value its type names (onnxruntime and the checker insist).
+    const values = ["f", "i", "s", "t", "g", "sparse_tensor", "tp"];
+    expect(values.filter((k) => mode && Object.hasOwn(mode, k))).toEqual(["s"]);
+    expect(mode?.i).toBe(0);
+    const axis = model.graph.node
+      .find((n) => n.op_type === "DequantizeLinear")
+      ?.attribute.find((a) => a.name === "axis");
+    expect(axis && Object.hasOwn(axis, "i")).toBe(true);
+    const tensor = model.graph.initializer[0];
+    expect(tensor && Object.hasOwn(tensor, "doc_string")).toBe(false);
+    expect(tensor?.raw_data).toBeInstanceOf(Uint8Array);
   });
 });
 

@@ -116,14 +116,49 @@ export function encodeModel(model: ModelProto): Uint8Array {
 /**
  * Decode an ONNX file. Throws if the bytes are not a protobuf ModelProto
  * (truncated files fail here); the caller checks what the model contains.
+ *
+ * onnx.proto is proto2: a field is present or absent, and a present field is
+ * written even when it holds its default. onnxruntime and the checker read
+ * that presence (an attribute must hold exactly the one value its type names),
+ * so the result keeps it: a field is an own property only where the file has
+ * it, and encodeModel writes the same bytes back (int64s as numbers: exact up
+ * to 2^53). Readers still get defaults for absent scalars (0, "", empty
+ * bytes): they sit on each message's prototype, as in protobufjs's message
+ * classes, where the encoders, which look at own properties only, skip them.
  */
 export function decodeModel(bytes: Uint8Array): ModelProto {
   const type = modelProto();
   const message = type.decode(bytes);
-  return type.toObject(message, {
-    longs: Number,
-    enums: Number,
-    defaults: true,
-    arrays: true,
-  }) as ModelProto;
+  const model = type.toObject(message, { longs: Number, enums: Number, arrays: true });
+  return withDefaults(type, model) as unknown as ModelProto;
+}
+
+type Message = Record<string, unknown>;
+/** The absent-field defaults of each message type, shared by all its messages. */
+const defaultsOf = new WeakMap<protobuf.Type, Message>();
+
+/** Gives `m` and the messages inside it their type's defaults as prototype. */
+function withDefaults(type: protobuf.Type, m: Message): Message {
+  let defaults = defaultsOf.get(type);
+  if (!defaults) {
+    defaults = {};
+    for (const field of type.fieldsArray) {
+      field.resolve();
+      // Scalars only, and none of a oneof's (a Dimension is dim_value or dim_param, not both).
+      const message = field.resolvedType instanceof protobuf.Type;
+      if (field.repeated || field.map || field.partOf || message) continue;
+      // onnx.proto sets no [default = ...]; int64s decode as numbers (longs: Number).
+      defaults[field.name] = field.bytes ? new Uint8Array(0) : field.long ? 0 : field.typeDefault;
+    }
+    defaultsOf.set(type, defaults);
+  }
+  Object.setPrototypeOf(m, defaults);
+  for (const field of type.fieldsArray) {
+    const sub = field.resolvedType;
+    const value = m[field.name];
+    if (!(sub instanceof protobuf.Type) || !Object.hasOwn(m, field.name)) continue;
+    for (const item of field.repeated ? (value as Message[]) : [value as Message])
+      withDefaults(sub, item);
+  }
+  return m;
 }
