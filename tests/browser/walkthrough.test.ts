@@ -99,7 +99,8 @@ describe("messages", () => {
       mimeType: "application/octet-stream",
       buffer: Buffer.from("not read until a photo is translated"),
     });
-    expect(await page.locator("#working-size").inputValue()).toBe("512");
+    // The file is read before the size changes, so wait for it rather than read once.
+    await expect.poll(() => page.locator("#working-size").inputValue()).toBe("512");
     await expect.poll(summary).toMatch(/, 512 px, /);
   });
 
