@@ -92,6 +92,8 @@ export const Architecture = z.object({
   ngf: z.number().int().positive(),
   /** --upsample; files from before the option are the reference's transposed convs. */
   upsample: z.enum(UPSAMPLES).default("transpose"),
+  /** --input_skip: the generator adds its input to its output (absent: no). */
+  inputSkip: z.boolean().optional(),
   params: z.number().int().positive(),
   /** Multiply-adds for one 256x256 image. */
   macs256: z.number().int().positive(),

@@ -125,6 +125,9 @@ export const TRAIN_OPTIONS = {
     "transpose",
     "generator upsampling: transpose is the reference's transposed conv; resize is nearest x2 then a 3x3 conv, which leaves no checkerboard grid",
   ),
+  input_skip: flag(
+    "generator output = input + G(input): keeps the photo's overall colour, which instance norm hides from the generator (not in the reference)",
+  ),
   norm: choice(
     NORMS,
     "instance",
@@ -301,6 +304,7 @@ export const FIXED_ON_RESUME = {
   n_layers_D: "it fixes tensor shapes",
   norm: "it fixes tensor shapes",
   upsample: "it fixes tensor shapes",
+  input_skip: "it changes what the generators compute",
   direction: "it says which domain is which",
   epoch_count:
     "a resumed run goes on from the epoch and iteration saved in the checkpoint (choose the checkpoint with --epoch)",

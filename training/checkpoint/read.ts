@@ -142,10 +142,10 @@ export async function loadGeneratorsFromCheckpoint(
 ): Promise<Map<GeneratorName, LoadedGenerator>> {
   const ckpt = await readCheckpoint(checkpointFile(dir, epoch));
   const { options, meta } = ckpt.state;
-  // Checkpoints from before --norm / --upsample hold no such option: they read
-  // as the defaults (instance, transpose), what they trained with.
-  const { ngf, norm, upsample } = options;
-  const spec = buildGenerator(options.netG, { ngf, norm, upsample });
+  // Checkpoints from before --norm / --upsample / --input_skip hold no such
+  // option: they read as the defaults (instance, transpose, off), what they trained with.
+  const { ngf, norm, upsample, input_skip } = options;
+  const spec = buildGenerator(options.netG, { ngf, norm, upsample, inputSkip: input_skip });
   const out = new Map<GeneratorName, LoadedGenerator>();
   for (const net of new Set(pick(options))) {
     const weights = await readNet(ckpt, net);

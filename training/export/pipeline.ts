@@ -26,6 +26,7 @@ import { variantTargets } from "../../models/select.ts";
 import {
   countMacs,
   countParams,
+  inputSkipOf,
   type NetworkSpec,
   normChannels,
   upsampleOf,
@@ -166,6 +167,7 @@ export function generatorEntry(
       netG: source.netG,
       ngf: source.ngf,
       upsample: upsampleOf(spec),
+      ...(inputSkipOf(spec) ? { inputSkip: true } : {}),
       params: countParams(spec),
       macs256: countMacs(spec, 256, 256),
     },

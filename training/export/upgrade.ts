@@ -84,7 +84,11 @@ export async function upgradeModel(o: UpgradeOptions): Promise<UpgradeResult> {
         );
       }
       const file = path.join(dir, fp32.file);
-      const source = generatorFromStateDict(readOnnxWeights(readFileSync(file), file), file);
+      const source = generatorFromStateDict(
+        readOnnxWeights(readFileSync(file), file),
+        file,
+        g.architecture.inputSkip,
+      );
       const a = g.architecture;
       if (source.netG !== a.netG || source.ngf !== a.ngf || source.upsample !== a.upsample) {
         throw new Error(

@@ -46,6 +46,8 @@ function list(items: string[]): string {
 export function generatorFromStateDict(
   dict: ReadonlyMap<string, StoredTensor>,
   label: string,
+  /** --input_skip holds no weights, so the keys cannot tell it: the caller (a manifest entry) does. */
+  inputSkip = false,
 ): ImportedGenerator {
   let entries = [...dict];
   // Saved from nn.DataParallel: every key starts with "module.".
@@ -82,7 +84,7 @@ export function generatorFromStateDict(
   // Layers 0-9 are the stem and the two downsamplings, then the blocks, then the first up layer.
   const upsample: Upsample =
     tensors.get(`model.${10 + blocks.size}.weight`)?.shape[0] === 2 * ngf ? "resize" : "transpose";
-  const spec = buildGenerator(netG, { ngf, norm, upsample });
+  const spec = buildGenerator(netG, { ngf, norm, upsample, inputSkip });
 
   const expected = paramShapes(spec);
   const known = new Set(expected.map((p) => p.name));

@@ -40,6 +40,7 @@ export type ModelOptions = Pick<
   | "n_layers_D"
   | "norm"
   | "upsample"
+  | "input_skip"
   | "init_gain"
   | "gan_mode"
   | "pool_size"
@@ -91,7 +92,12 @@ export class CycleGAN {
   constructor(o: ModelOptions, ops: Ops) {
     this.o = o;
     this.ops = ops;
-    const g = buildGenerator(o.netG, { ngf: o.ngf, norm: o.norm, upsample: o.upsample });
+    const g = buildGenerator(o.netG, {
+      ngf: o.ngf,
+      norm: o.norm,
+      upsample: o.upsample,
+      inputSkip: o.input_skip,
+    });
     const d = buildDiscriminator(o.netD, { ndf: o.ndf, nLayersD: o.n_layers_D, norm: o.norm });
     this.specs = { G_A: g, G_B: g, D_A: d, D_B: d };
     const init = Rng.derive(o.seed, "init");

@@ -1,7 +1,7 @@
 /** The registry of architectures, by the reference's option names (`--netG`, `--netD`). */
 import { patchGanDiscriminator } from "./patchgan.ts";
 import { resnetGenerator } from "./resnet.ts";
-import type { NetworkSpec, Norm, Upsample } from "./spec.ts";
+import { type NetworkSpec, type Norm, type Upsample, withInputSkip } from "./spec.ts";
 import { unetGenerator } from "./unet.ts";
 
 export type GeneratorFactory = (o: {
@@ -44,8 +44,14 @@ function lookup<T>(table: Record<string, T>, kind: string, flag: string): T {
   return f;
 }
 
-export function buildGenerator(netG: string, o: Parameters<GeneratorFactory>[0]): NetworkSpec {
-  return lookup<GeneratorFactory>(GENERATORS, netG, "--netG")(o);
+/** A generator by --netG; `inputSkip` (--input_skip) adds the input to its output. */
+export function buildGenerator(
+  netG: string,
+  o: Parameters<GeneratorFactory>[0] & { inputSkip?: boolean },
+): NetworkSpec {
+  const { inputSkip = false, ...rest } = o;
+  const spec = lookup<GeneratorFactory>(GENERATORS, netG, "--netG")(rest);
+  return inputSkip ? withInputSkip(spec) : spec;
 }
 
 export function buildDiscriminator(

@@ -44,6 +44,27 @@ export function upsampleOf(spec: NetworkSpec): Upsample {
   return has(spec.layers) ? "resize" : "transpose";
 }
 
+/**
+ * --input_skip: the whole generator becomes x + G(x). Instance norm after the
+ * first conv takes away every channel's mean, so a plain generator is blind to
+ * a photo's overall colour (adding a constant to R, G or B changes its output
+ * by nothing) and paints every photo in a palette guessed from structure. With
+ * the input added back, a colour shift of the input shifts the output alike,
+ * and the network learns only the change. Pointwise, so tiles stay seamless.
+ */
+export function withInputSkip(spec: NetworkSpec): NetworkSpec {
+  if (spec.inChannels !== spec.outChannels)
+    throw new Error(
+      `--input_skip adds the input to the output: ${spec.kind} maps ${spec.inChannels} channels to ${spec.outChannels}`,
+    );
+  return { ...spec, layers: [{ op: "residual", body: spec.layers }] };
+}
+
+/** Whether a generator spec was built with --input_skip (its only top-level layer adds the input). */
+export function inputSkipOf(spec: NetworkSpec): boolean {
+  return spec.layers.length === 1 && spec.layers[0]?.op === "residual";
+}
+
 /** The reference's --norm: the layer after each inner conv. */
 export const NORMS = ["instance", "batch", "none"] as const;
 export type Norm = (typeof NORMS)[number];
