@@ -16,3 +16,9 @@ export const PROVIDERS = ["webgpu", "wasm"] as const;
 export const UPSAMPLES = ["transpose", "resize"] as const;
 /** Which way a generator translates: domain A to B, or B to A. */
 export const DIRECTIONS = ["AtoB", "BtoA"] as const;
+
+/**
+ * How a generator's input reaches its output (--input_skip): not at all (the
+ * reference), added to it (`full`), or as the output's colour (`colour`).
+ */
+export const INPUT_SKIPS = ["off", "full", "colour"] as const;

@@ -4,7 +4,7 @@
  * Every part imports this module; nothing else defines these shapes.
  */
 import { z } from "zod";
-import { DIRECTIONS, DTYPES, PROVIDERS, UPSAMPLES } from "./names.ts";
+import { DIRECTIONS, DTYPES, INPUT_SKIPS, PROVIDERS, UPSAMPLES } from "./names.ts";
 import { NORM_FREEZE_INPUT, NORM_STATS_INPUT, NORM_STATS_OUTPUT } from "./norm-stats.ts";
 
 export { DIRECTIONS, DTYPES, PROVIDERS };
@@ -92,8 +92,8 @@ export const Architecture = z.object({
   ngf: z.number().int().positive(),
   /** --upsample; files from before the option are the reference's transposed convs. */
   upsample: z.enum(UPSAMPLES).default("transpose"),
-  /** --input_skip: the generator adds its input to its output (absent: no). */
-  inputSkip: z.boolean().optional(),
+  /** --input_skip: how the input reaches the output (absent: off, the reference). */
+  inputSkip: z.enum(INPUT_SKIPS).optional(),
   params: z.number().int().positive(),
   /** Multiply-adds for one 256x256 image. */
   macs256: z.number().int().positive(),

@@ -7,7 +7,7 @@
 import { randomInt } from "node:crypto";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { DISCRIMINATORS, GENERATORS } from "./networks/index.ts";
-import { NORMS, UPSAMPLES } from "./networks/spec.ts";
+import { INPUT_SKIPS, NORMS, UPSAMPLES } from "./networks/spec.ts";
 import type { BackendChoice } from "./runtime/backend.ts";
 
 interface Def<T> {
@@ -125,8 +125,10 @@ export const TRAIN_OPTIONS = {
     "transpose",
     "generator upsampling: transpose is the reference's transposed conv; resize is nearest x2 then a 3x3 conv, which leaves no checkerboard grid",
   ),
-  input_skip: flag(
-    "generator output = input + G(input): keeps the photo's overall colour, which instance norm hides from the generator (not in the reference)",
+  input_skip: choice(
+    INPUT_SKIPS,
+    "off",
+    "how the input reaches the generator's output, which instance norm blinds to a photo's overall colour (not in the reference): full adds it (x + G(x)); colour keeps its colour and takes the lightness from G",
   ),
   norm: choice(
     NORMS,

@@ -254,6 +254,18 @@ function emit(
         channels = l.outChannels;
         break;
       }
+      case "mix": {
+        // A 1x1 Conv with constant weights [out, in, 1, 1]; never quantized (not a trained weight).
+        const out = l.weights.length;
+        const data = Float32Array.from(l.weights.flat());
+        const mixType = dtype === "fp16" ? DataType.FLOAT16 : DataType.FLOAT;
+        const w = g.init(`mix_${out}x${channels}`, mixType, [out, channels, 1, 1], () =>
+          dtype === "fp16" ? float16Bytes(data) : float32Bytes(data),
+        );
+        x = g.node("Conv", [x, w], { kernel_shape: [1, 1] }, "Mix");
+        channels = out;
+        break;
+      }
       case "instanceNorm":
         x = instanceNorm(g, x, channels, l.epsilon, dtype, io);
         break;

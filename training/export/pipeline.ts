@@ -167,7 +167,7 @@ export function generatorEntry(
       netG: source.netG,
       ngf: source.ngf,
       upsample: upsampleOf(spec),
-      ...(inputSkipOf(spec) ? { inputSkip: true } : {}),
+      ...(inputSkipOf(spec) !== "off" ? { inputSkip: inputSkipOf(spec) } : {}),
       params: countParams(spec),
       macs256: countMacs(spec, 256, 256),
     },

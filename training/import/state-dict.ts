@@ -13,7 +13,13 @@
  * Anything else that does not fit is an error naming the keys and shapes.
  */
 import { buildGenerator, GENERATORS } from "../networks/index.ts";
-import { type NetworkSpec, type Norm, paramShapes, type Upsample } from "../networks/spec.ts";
+import {
+  type InputSkip,
+  type NetworkSpec,
+  type Norm,
+  paramShapes,
+  type Upsample,
+} from "../networks/spec.ts";
 import { identifyStateDict } from "./identify.ts";
 import type { StoredTensor } from "./tensors.ts";
 
@@ -47,7 +53,7 @@ export function generatorFromStateDict(
   dict: ReadonlyMap<string, StoredTensor>,
   label: string,
   /** --input_skip holds no weights, so the keys cannot tell it: the caller (a manifest entry) does. */
-  inputSkip = false,
+  inputSkip: InputSkip = "off",
 ): ImportedGenerator {
   let entries = [...dict];
   // Saved from nn.DataParallel: every key starts with "module.".

@@ -1,7 +1,13 @@
 /** The registry of architectures, by the reference's option names (`--netG`, `--netD`). */
 import { patchGanDiscriminator } from "./patchgan.ts";
 import { resnetGenerator } from "./resnet.ts";
-import { type NetworkSpec, type Norm, type Upsample, withInputSkip } from "./spec.ts";
+import {
+  type InputSkip,
+  type NetworkSpec,
+  type Norm,
+  type Upsample,
+  withInputSkip,
+} from "./spec.ts";
 import { unetGenerator } from "./unet.ts";
 
 export type GeneratorFactory = (o: {
@@ -44,14 +50,13 @@ function lookup<T>(table: Record<string, T>, kind: string, flag: string): T {
   return f;
 }
 
-/** A generator by --netG; `inputSkip` (--input_skip) adds the input to its output. */
+/** A generator by --netG; `inputSkip` (--input_skip) mixes the input into its output. */
 export function buildGenerator(
   netG: string,
-  o: Parameters<GeneratorFactory>[0] & { inputSkip?: boolean },
+  o: Parameters<GeneratorFactory>[0] & { inputSkip?: InputSkip },
 ): NetworkSpec {
-  const { inputSkip = false, ...rest } = o;
-  const spec = lookup<GeneratorFactory>(GENERATORS, netG, "--netG")(rest);
-  return inputSkip ? withInputSkip(spec) : spec;
+  const { inputSkip = "off", ...rest } = o;
+  return withInputSkip(lookup<GeneratorFactory>(GENERATORS, netG, "--netG")(rest), inputSkip);
 }
 
 export function buildDiscriminator(

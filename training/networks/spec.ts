@@ -9,7 +9,7 @@
  * ConvTranspose [in, out, kh, kw].
  */
 
-import { UPSAMPLES } from "../../models/names.ts";
+import { INPUT_SKIPS, UPSAMPLES } from "../../models/names.ts";
 
 export interface ConvLayer {
   op: "conv";
@@ -45,24 +45,50 @@ export function upsampleOf(spec: NetworkSpec): Upsample {
 }
 
 /**
- * --input_skip: the whole generator becomes x + G(x). Instance norm after the
- * first conv takes away every channel's mean, so a plain generator is blind to
- * a photo's overall colour (adding a constant to R, G or B changes its output
- * by nothing) and paints every photo in a palette guessed from structure. With
- * the input added back, a colour shift of the input shifts the output alike,
- * and the network learns only the change. Pointwise, so tiles stay seamless.
+ * --input_skip. Instance norm after the first conv takes away every channel's
+ * mean, so a reference generator is blind to a photo's overall colour (adding
+ * a constant to R, G or B changes its output by nothing) and paints every
+ * photo in a palette guessed from structure. `full`: the output is x + G(x),
+ * so a colour shift passes through and the network learns only the change.
+ * `colour`: the output keeps the input's colour (BT.601 chroma) and takes
+ * only its lightness from the network: x + (Y(G(x)) - Y(x)) on every channel,
+ * the luminance-only transfer of Gatys et al., "Preserving Color in Neural
+ * Artistic Style Transfer" (2016). Both are pointwise, so tiles stay seamless.
  */
-export function withInputSkip(spec: NetworkSpec): NetworkSpec {
-  if (spec.inChannels !== spec.outChannels)
+export type InputSkip = (typeof INPUT_SKIPS)[number];
+export { INPUT_SKIPS };
+
+/** BT.601 luma weights of R, G, B (models/contract.ts works in RGB). */
+const LUMA = [0.299, 0.587, 0.114] as const;
+/** [x, g] (6 channels) -> x + (Y(g) - Y(x)) on each channel: [I - L | L], L's rows all LUMA. */
+const COLOUR_MIX: number[][] = [0, 1, 2].map((o) => [
+  ...LUMA.map((w, i) => (i === o ? 1 : 0) - w),
+  ...LUMA,
+]);
+
+export function withInputSkip(spec: NetworkSpec, skip: InputSkip): NetworkSpec {
+  if (skip === "off") return spec;
+  if (spec.inChannels !== 3 || spec.outChannels !== 3)
     throw new Error(
-      `--input_skip adds the input to the output: ${spec.kind} maps ${spec.inChannels} channels to ${spec.outChannels}`,
+      `--input_skip ${skip} mixes the input into the output: ${spec.kind} maps ${spec.inChannels} channels to ${spec.outChannels}, not RGB to RGB`,
     );
-  return { ...spec, layers: [{ op: "residual", body: spec.layers }] };
+  const layers: Layer[] =
+    skip === "full"
+      ? [{ op: "residual", body: spec.layers }]
+      : [
+          { op: "concatSkip", body: spec.layers },
+          { op: "mix", weights: COLOUR_MIX },
+        ];
+  return { ...spec, layers };
 }
 
-/** Whether a generator spec was built with --input_skip (its only top-level layer adds the input). */
-export function inputSkipOf(spec: NetworkSpec): boolean {
-  return spec.layers.length === 1 && spec.layers[0]?.op === "residual";
+/** The --input_skip a generator spec was built with. */
+export function inputSkipOf(spec: NetworkSpec): InputSkip {
+  const [first, second] = spec.layers;
+  if (spec.layers.length === 1 && first?.op === "residual") return "full";
+  if (spec.layers.length === 2 && first?.op === "concatSkip" && second?.op === "mix")
+    return "colour";
+  return "off";
 }
 
 /** The reference's --norm: the layer after each inner conv. */
@@ -106,7 +132,9 @@ export type Layer =
   /** x + body(x) */
   | { op: "residual"; body: Layer[] }
   /** concat([x, body(x)], channels): the U-Net skip connection. */
-  | { op: "concatSkip"; body: Layer[] };
+  | { op: "concatSkip"; body: Layer[] }
+  /** A fixed 1x1 map of channels, no parameters: out[o] = sum_i weights[o][i] in[i]. */
+  | { op: "mix"; weights: number[][] };
 
 export interface NetworkSpec {
   /** Registry name, e.g. `resnet_9blocks`, `basic`. */
@@ -169,6 +197,7 @@ export function normChannels(spec: NetworkSpec): number[] {
       else if (l.op === "instanceNorm" || l.op === "batchNorm") out.push(c);
       else if (l.op === "residual") walk(l.body, c);
       else if (l.op === "concatSkip") c += walk(l.body, c);
+      else if (l.op === "mix") c = l.weights.length;
     }
     return c;
   };
@@ -220,6 +249,10 @@ export function countMacs(spec: NetworkSpec, height: number, width: number): num
           c += bc;
           break;
         }
+        case "mix":
+          total += h * w * l.weights.length * c;
+          c = l.weights.length;
+          break;
         default:
           break;
       }

@@ -224,6 +224,17 @@ function run(layers: Layer[], x: tf.Tensor4D, params: Params, ops: Ops): tf.Tens
       case "concatSkip":
         x = tf.concat([x, run(l.body, x, params, ops)], 3);
         break;
+      case "mix": {
+        // NHWC: a matrix product over the channel axis, weights as [in, out].
+        const [n, h, w, c] = x.shape;
+        const out = l.weights.length;
+        const m = tf.tensor2d(
+          Array.from({ length: c }, (_, i) => l.weights.map((row) => row[i] ?? 0)),
+          [c, out],
+        );
+        x = tf.reshape(tf.matMul(tf.reshape(x, [n * h * w, c]), m), [n, h, w, out]);
+        break;
+      }
     }
   }
   return x;
