@@ -43,6 +43,22 @@ describe("the .pth import's float32 reference", () => {
     });
   }
 
+  for (const inputSkip of ["full", "colour"] as const)
+    it(`equals onnxruntime-node with --input_skip ${inputSkip}`, async () => {
+      const spec = buildGenerator("resnet_6blocks", { ngf: 4, inputSkip });
+      const weights = randomWeights(spec, { seed: 3, gain: 0.2 });
+      const [w, h] = [PROBE_SIDE, 20];
+      const image = probeImage(PROBE_SIDE).subarray(0, 3 * h * w);
+      const ours = referenceForward(spec, weights, image, w, h);
+      const session = await onnxRunner(buildOnnx(spec, weights, "fp32"), 4);
+      const out = await session.run({ data: image, width: w, height: h });
+      await session.release();
+      expect(maxAbs(ours, out.data)).toBeLessThanOrEqual(1e-4);
+      // and it is not the plain generator's output
+      const plain = buildGenerator("resnet_6blocks", { ngf: 4 });
+      expect(maxAbs(ours, referenceForward(plain, weights, image, w, h))).toBeGreaterThan(0.01);
+    });
+
   it("the probe is fixed, in [-1, 1], and not flat", () => {
     const a = probeImage();
     expect(a).toEqual(probeImage());

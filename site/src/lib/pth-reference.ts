@@ -220,6 +220,17 @@ function walk(layers: readonly Layer[], x: T, ws: Weights): T {
         x = { c: x.c + body.c, h: x.h, w: x.w, d };
         break;
       }
+      case "mix": {
+        const plane = x.h * x.w;
+        const d = new Float32Array(l.weights.length * plane);
+        l.weights.forEach((row, o) => {
+          row.forEach((wi, i) => {
+            for (let p = 0; p < plane; p++) d[o * plane + p] += wi * (x.d[i * plane + p] as number);
+          });
+        });
+        x = { c: l.weights.length, h: x.h, w: x.w, d };
+        break;
+      }
     }
   }
   return x;
