@@ -59,6 +59,8 @@ function provenanceLines(entry: ModelEntry): string[] {
   const keys = [
     "netG",
     "ngf",
+    "upsample",
+    "input_skip",
     "netD",
     "ndf",
     "preprocess",
