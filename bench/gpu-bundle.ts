@@ -36,8 +36,8 @@ const PACKAGE_FILES: Record<string, string[]> = {
     "dist/tfjs-backend-wasm-threaded-simd.wasm",
   ],
 };
-// Photo samples of both directions (trainA from the AtoB inputs, trainB from the BtoA ones).
-const SAMPLES = path.join(ROOT, "models", "summer2winter");
+// Training images from a shipped model's samples: trainA its input photos, trainB its paintings of them.
+const SAMPLES = path.join(ROOT, "models", "photo2oil");
 export const MAX_ARCHIVE_BYTES = 60 * 1024 * 1024;
 
 const RUN_SH = `#!/bin/sh
@@ -102,14 +102,14 @@ export async function bundleGpuRun(
         recursive: true,
       });
   cpSync(process.execPath, path.join(out, "node"));
-  for (const [side, direction] of [
-    ["trainA", "AtoB"],
-    ["trainB", "BtoA"],
+  for (const [side, kind] of [
+    ["trainA", "in"],
+    ["trainB", "out"],
   ] as const) {
     mkdirSync(path.join(out, "data", side), { recursive: true });
     for (const i of [1, 2, 3])
       cpSync(
-        path.join(SAMPLES, `sample-${direction}-${i}.in.jpg`),
+        path.join(SAMPLES, `sample-AtoB-${i}.${kind}.jpg`),
         path.join(out, "data", side, `${i}.jpg`),
       );
   }

@@ -86,9 +86,7 @@ export async function measureFullResolution(
   s: Settings,
   megapixels: number[],
 ): Promise<Section> {
-  const model = models.find(
-    (m) => m.label.startsWith("photo2oil") || m.label.startsWith("summer2winter"),
-  );
+  const model = models.find((m) => m.label.startsWith("photo2oil"));
   const section: Section = { rows: [], samples: [], notes: [] };
   if (!model || megapixels.length === 0) return section;
   const photo = (await referencePhotos()).find((f) => f.endsWith("coffee.png")) as string;
