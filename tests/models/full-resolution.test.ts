@@ -75,7 +75,7 @@ beforeAll(async () => {
 
 describe("full resolution on real photos, shipped photo models", () => {
   it("covers every shipped photo generator, each with statistics I/O", () => {
-    expect(cases.length).toBeGreaterThanOrEqual(3);
+    expect(cases.length).toBeGreaterThanOrEqual(2); // issue 16: at least two photo models
     for (const m of photoModels)
       for (const g of m.generators) expect(g.io.normStats?.length).toBeGreaterThan(0);
   });
