@@ -225,7 +225,10 @@ function walk(layers: readonly Layer[], x: T, ws: Weights): T {
         const d = new Float32Array(l.weights.length * plane);
         l.weights.forEach((row, o) => {
           row.forEach((wi, i) => {
-            for (let p = 0; p < plane; p++) d[o * plane + p] += wi * (x.d[i * plane + p] as number);
+            for (let p = 0; p < plane; p++) {
+              const k = o * plane + p;
+              d[k] = (d[k] as number) + wi * (x.d[i * plane + p] as number);
+            }
           });
         });
         x = { c: l.weights.length, h: x.h, w: x.w, d };
