@@ -257,10 +257,8 @@ function emit(
       case "mix": {
         // A 1x1 Conv with constant weights [out, in, 1, 1]; never quantized (not a trained weight).
         const out = l.weights.length;
-        const data = Float32Array.from(l.weights.flat());
-        const mixType = dtype === "fp16" ? DataType.FLOAT16 : DataType.FLOAT;
-        const w = g.init(`mix_${out}x${channels}`, mixType, [out, channels, 1, 1], () =>
-          dtype === "fp16" ? float16Bytes(data) : float32Bytes(data),
+        const w = g.init(`mix_${out}x${channels}`, floatType, [out, channels, 1, 1], () =>
+          floats(Float32Array.from(l.weights.flat())),
         );
         x = g.node("Conv", [x, w], { kernel_shape: [1, 1] }, "Mix");
         channels = out;

@@ -160,6 +160,7 @@ export function generatorEntry(
   files: Map<string, Uint8Array>,
 ): Generator {
   const { direction, spec } = source;
+  const inputSkip = inputSkipOf(spec);
   const statsLength = 2 * normChannels(spec).reduce((a, b) => a + b, 0);
   return {
     direction,
@@ -167,7 +168,7 @@ export function generatorEntry(
       netG: source.netG,
       ngf: source.ngf,
       upsample: upsampleOf(spec),
-      ...(inputSkipOf(spec) !== "off" ? { inputSkip: inputSkipOf(spec) } : {}),
+      ...(inputSkip !== "off" ? { inputSkip } : {}),
       params: countParams(spec),
       macs256: countMacs(spec, 256, 256),
     },

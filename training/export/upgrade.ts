@@ -84,12 +84,12 @@ export async function upgradeModel(o: UpgradeOptions): Promise<UpgradeResult> {
         );
       }
       const file = path.join(dir, fp32.file);
+      const a = g.architecture;
       const source = generatorFromStateDict(
         readOnnxWeights(readFileSync(file), file),
         file,
-        g.architecture.inputSkip,
+        a.inputSkip,
       );
-      const a = g.architecture;
       if (source.netG !== a.netG || source.ngf !== a.ngf || source.upsample !== a.upsample) {
         throw new Error(
           `${file} holds ${source.netG} ngf ${source.ngf} (${source.upsample}), the manifest says ${a.netG} ngf ${a.ngf} (${a.upsample})`,
